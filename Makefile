@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+ and make:
+#   make run    the main job on the embedded PostgreSQL
+#   make test   the test suite (real PostgreSQL, embedded unless DATABASE_URL is set)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export STRATA_HOME ?= $(CURDIR)/.strata
+export DAGSTER_HOME := $(STRATA_HOME)/dagster
+
+.PHONY: install run test dev db-down clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/strata db up
+	$(BIN)/strata sample $(STRATA_HOME)/sample
+	$(BIN)/strata seed $(STRATA_HOME)/sample/reference
+	$(BIN)/strata status
+
+test: install
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+dev: install
+	$(BIN)/strata db up
+	$(BIN)/dagster dev -w workspace.yaml
+
+db-down: install
+	$(BIN)/strata db down
+
+clean:
+	-$(BIN)/strata db down
+	rm -rf $(STRATA_HOME)

@@ -1,0 +1,113 @@
+"""The `strata` command: one place where the environment becomes settings.
+
+Each sub-command is a small function around an engine call; errors Strata
+understands are printed as one clear line (exit 2), never as a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pipelines import embedded_db
+from pipelines.bootstrap import prepare
+from pipelines.database import connect
+from pipelines.errors import StrataError
+from pipelines.settings import Settings
+from pipelines.summary import format_counts, table_counts
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def db_up(args: argparse.Namespace, settings: Settings) -> int:
+    urls, applied = prepare(settings)
+    print(f"database ready: {urls.strata}")
+    print(f"migrations applied: {', '.join(applied) if applied else 'none (schema current)'}")
+    print(f"dagster instance: {settings.home.dagster_home / 'dagster.yaml'}")
+    return 0
+
+
+def db_url(args: argparse.Namespace, settings: Settings) -> int:
+    urls, _ = prepare(settings)
+    print(urls.dagster if args.dagster else urls.strata)
+    return 0
+
+
+def db_down(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url:
+        print("DATABASE_URL is set: Strata does not stop an external server")
+        return 0
+    print("embedded server stopped" if embedded_db.stop(settings.home) else "embedded server was not running")
+    return 0
+
+
+def seed(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.seed import seed as seed_reference
+
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        result = seed_reference(conn, Path(args.dir))
+    print(f"seeded from {args.dir}:")
+    print(format_counts(result.inserted))
+    return 0
+
+
+def sample(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.sample import write_sample
+
+    expected = write_sample(Path(args.out_dir), seed=args.seed, passports=args.passports,
+                            layers=args.layers, dirty=args.dirty, seven_zip=args.seven_zip)
+    reports = sum(layer["reports"] for layer in expected["layers"])
+    print(f"wrote {args.out_dir}/export.json: {len(expected['layers'])} layers, {reports} reports")
+    return 0
+
+
+def status(args: argparse.Namespace, settings: Settings) -> int:
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        print(f"database {urls.strata}")
+        print(format_counts(table_counts(conn)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strata", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="the database server").add_subparsers(dest="db_command", required=True)
+    db.add_parser("up", help="start (embedded) and migrate; idempotent").set_defaults(handler=db_up)
+    url = db.add_parser("url", help="print the database URL")
+    url.add_argument("--dagster", action="store_true", help="Dagster's instance database instead")
+    url.set_defaults(handler=db_url)
+    db.add_parser("down", help="stop the embedded server").set_defaults(handler=db_down)
+
+    seed_cmd = commands.add_parser("seed", help="load reference CSVs (profiles, enums, passports)")
+    seed_cmd.add_argument("dir", help="folder holding profiles.csv, categories.csv, ...")
+    seed_cmd.set_defaults(handler=seed)
+
+    sample_cmd = commands.add_parser("sample", help="write a small export and reference data")
+    sample_cmd.add_argument("out_dir")
+    sample_cmd.add_argument("--seed", type=int, default=1)
+    sample_cmd.add_argument("--passports", type=int, default=120)
+    sample_cmd.add_argument("--layers", type=int, default=3)
+    sample_cmd.add_argument("--dirty", action="store_true", help="inject analyst errors")
+    sample_cmd.add_argument("--7z", dest="seven_zip", action="store_true", help="also write export.7z")
+    sample_cmd.set_defaults(handler=sample)
+
+    commands.add_parser("status", help="row counts of Strata's tables").set_defaults(handler=status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args, Settings.from_env())
+    except StrataError as exc:
+        print(f"strata: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
