@@ -71,6 +71,34 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def register_file(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.file_registry import register
+
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        registered = register(conn, Path(args.file), settings.home)
+        layers = conn.execute("SELECT version, reports FROM loader_file_layer WHERE file_id = %s "
+                              "ORDER BY version", (registered.id,)).fetchall()
+    print(f"registered {registered.name} as file {registered.id} (sha256 {registered.sha256[:12]}…)")
+    for version, reports in layers:
+        print(f"  layer {version}: {reports:,} reports")
+    return 0
+
+
+def files(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.file_archive import get_file, list_files
+
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        if args.files_command == "get":
+            print(f"wrote {get_file(conn, args.id, Path(args.dest))}")
+            return 0
+        for f in list_files(conn):
+            print(f"{f.id:>4}  {f.registered_at:%Y-%m-%d %H:%M}  {f.format:<4} {f.size_bytes / 1e6:>10,.1f} MB  "
+                  f"{f.layers:>3} layers {f.first_layer or '-'}..{f.last_layer or '-'}  {f.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strata", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     sample_cmd.add_argument("--dirty", action="store_true", help="inject analyst errors")
     sample_cmd.add_argument("--7z", dest="seven_zip", action="store_true", help="also write export.7z")
     sample_cmd.set_defaults(handler=sample)
+
+    register_cmd = commands.add_parser("register", help="register an export (.json or .7z) and split its layers")
+    register_cmd.add_argument("file")
+    register_cmd.set_defaults(handler=register_file)
+
+    files_cmd = commands.add_parser("files", help="registered exports; `files get ID DEST` copies one back")
+    files_cmd.set_defaults(handler=files, files_command="list")
+    get_cmd = files_cmd.add_subparsers(dest="files_command").add_parser("get", help="copy an archived export")
+    get_cmd.add_argument("id", type=int)
+    get_cmd.add_argument("dest")
 
     commands.add_parser("status", help="row counts of Strata's tables").set_defaults(handler=status)
     return parser

