@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export STRATA_HOME ?= $(CURDIR)/.strata
 export DAGSTER_HOME := $(STRATA_HOME)/dagster
 
-.PHONY: install run test dev db-down clean
+.PHONY: install run test dev db-down clean gen-types
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ db-down: install
 clean:
 	-$(BIN)/strata db down
 	rm -rf $(STRATA_HOME)
+
+# Regenerate pipelines/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
+# pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
+gen-types: install
+	$(BIN)/python -m pipelines.export_types

@@ -1,0 +1,67 @@
+"""Reading layer spools: ``spool_dir/<version>.jsonl``, one report per line (pipelines.layer_split).
+
+Validation needs, besides the layer itself, the passport ids of earlier layers that
+are validated but not yet loaded: a parent may live there. Those are read here
+from the earlier spools, one ``orjson.loads`` per line, memory bounded by the ids.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import orjson
+
+from pipelines.errors import TerminalError
+
+SUFFIX: Final = ".jsonl"
+VERSION: Final = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+BUFFER: Final = 1 << 20
+
+
+def version_of(spool: Path) -> str:
+    """``.../2026-03.jsonl`` -> ``2026-03``; anything else is refused."""
+    if spool.suffix != SUFFIX or not VERSION.fullmatch(spool.stem):
+        raise TerminalError(f"{spool}: a layer spool is named YYYY-MM{SUFFIX}")
+    return spool.stem
+
+
+def spool_versions(spool_dir: Path) -> list[str]:
+    """The versions spooled in ``spool_dir``, oldest first (YYYY-MM sorts as text)."""
+    return sorted(p.stem for p in spool_dir.glob(f"*{SUFFIX}") if VERSION.fullmatch(p.stem))
+
+
+def read_lines(spool: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) for every non-blank line."""
+    with open(spool, "rb", buffering=BUFFER) as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield number, line
+
+
+def passport_ids(spool: Path, id_key: str = "id") -> set[str]:
+    """Every report id of one spool (lines that do not parse are skipped: their layer reports them)."""
+    ids: set[str] = set()
+    for _, line in read_lines(spool):
+        try:
+            report = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        ext = report.get(id_key) if isinstance(report, dict) else None
+        if isinstance(ext, str) and ext:
+            ids.add(ext)
+    return ids
+
+
+def earlier_passport_ids(spool_dir: Path, version: str, *, after: str | None = None) -> set[str]:
+    """Passport ids of the spooled layers older than ``version`` and newer than ``after``.
+
+    ``after`` is the last loaded version (its passports are in our database already),
+    so only layers that are validated but not yet loaded are read.
+    """
+    ids: set[str] = set()
+    for earlier in spool_versions(spool_dir):
+        if earlier < version and (after is None or earlier > after):
+            ids |= passport_ids(spool_dir / f"{earlier}{SUFFIX}")
+    return ids
