@@ -23,6 +23,7 @@ run: install
 	$(BIN)/strata db up
 	$(BIN)/strata sample $(STRATA_HOME)/sample
 	$(BIN)/strata seed $(STRATA_HOME)/sample/reference
+	$(BIN)/strata load $(STRATA_HOME)/sample/export.json
 	$(BIN)/strata status
 
 test: install

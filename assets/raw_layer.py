@@ -1,25 +1,38 @@
-"""raw_layer[YYYY-MM]: one layer's spool, from the newest registered export holding it."""
+"""raw_layer[YYYY-MM]: one layer's spool, validated, with the blocking check layer_is_valid."""
+from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, DataVersion,
+                     MaterializeResult, MetadataValue, asset)
 
-from dagster import AssetExecutionContext, DataVersion, Failure, MaterializeResult, MetadataValue, asset
-
+from assets.failures import terminal_as_failure
 from assets.partitions import monthly_layers
-from pipelines.layer_catalog import newest_layer
+from pipelines.error_reports import preview_markdown, write_reports
+from pipelines.layer_validation import registered_layer, validate_registered
 from resources.database import DatabaseResource
 
+LAYER_IS_VALID = AssetCheckSpec(
+    "layer_is_valid", asset="raw_layer", blocking=True,
+    description="No analyst error (the six codes of the export spec): otherwise the layer does not load.")
 
-@asset(partitions_def=monthly_layers, group_name="registry_export")
+
+@asset(partitions_def=monthly_layers, group_name="registry_export", check_specs=[LAYER_IS_VALID])
 def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> MaterializeResult:
-    """The layer as a JSON-lines spool (one report per line) ready for validation."""
-    version = context.partition_key
-    with database.connect() as conn:
-        layer = newest_layer(conn, version)
-    if layer is None:
-        raise Failure(f"no registered export holds layer {version}: drop an export or run `strata register`",
-                      allow_retries=False)
-    return MaterializeResult(metadata={
-        "reports": layer.reports,
-        "bytes": layer.bytes,
-        "source_file": f"{layer.file_name} (file {layer.file_id})",
-        "layer_sha256": layer.sha256,
-        "spool": MetadataValue.path(str(layer.spool_path)),
-    }, data_version=DataVersion(layer.sha256))
+    """The layer from the newest registered export holding it, validated and mapped for the load."""
+    with terminal_as_failure(), database.connect() as conn:
+        layer = registered_layer(conn, context.partition_key)
+        result = validate_registered(conn, layer)
+    files = write_reports(result, database.settings().home.reports / layer.version)
+    report_files = {"errors_json": MetadataValue.path(str(files.errors_json)),
+                    "errors_csv": MetadataValue.path(str(files.errors_csv)),
+                    "profiles_to_create": MetadataValue.path(str(files.profiles_to_create)),
+                    "mappings_sql": MetadataValue.path(str(files.mappings_sql))}
+    return MaterializeResult(
+        metadata={"reports": layer.reports, "bytes": layer.bytes, "layer_sha256": layer.sha256,
+                  "source_file": f"{layer.file_name} (file {layer.file_id})",
+                  "spool": MetadataValue.path(str(layer.spool_path)),
+                  "mapped_rows": {table: count for table, count in result.counts.items()},
+                  "validation_seconds": round(result.seconds, 2)},
+        data_version=DataVersion(layer.sha256),
+        check_results=[AssetCheckResult(
+            check_name="layer_is_valid", passed=result.valid, severity=AssetCheckSeverity.ERROR,
+            metadata={"errors": len(result.errors), **{f"errors_{code}": n for code, n in result.by_code.items()},
+                      "preview": MetadataValue.md(preview_markdown(result.errors)), **report_files})],
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipelines import embedded_db
 from pipelines.bootstrap import prepare
+from pipelines.cli_layers import add_layer_commands
 from pipelines.database import connect
 from pipelines.errors import StrataError
 from pipelines.settings import Settings
@@ -99,6 +100,46 @@ def files(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def billig_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.billig.layout import dev_path
+    from pipelines.billig.mirror import generate, write_sqlite
+    from pipelines.billig.our_events import link_our_events
+
+    path = Path(args.db).resolve() if args.db else dev_path(settings.home)
+    data = generate(args.generation, events=args.events, seed=args.seed)
+    counts = write_sqlite(path, data)
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        linked = link_our_events(conn, data.our_events)
+    print(f"wrote the billig mirror ({data.layout.event_table}) to {path}:")
+    print(format_counts(counts))
+    print(f"our events: {linked.linked} linked to billig written, {linked.unlinked} without billig added")
+    if args.db:
+        print(f"read it with BILLIG_URL=sqlite://{path} BILLIG_EVENT_TABLE={data.layout.event_table}")
+    return 0
+
+
+def billig_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.billig.layout import GENERATIONS
+    from pipelines.billig.reader import open_reader
+    from pipelines.billig.settings import BilligSettings
+    from pipelines.read_models.event_sales import rebuild_event_sales
+
+    config = BilligSettings.from_env().config(
+        url=f"sqlite://{Path(args.db).resolve()}" if args.db else None,
+        event_table=GENERATIONS[args.generation] if args.generation else None, home=settings.home)
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn, open_reader(config) as reader:
+        synced = rebuild_event_sales(conn, reader)
+    result, expected = synced.result, synced.expected
+    print(f"event_sales from {config.layout.event_table}: {len(expected.rows)} rows "
+          f"({result.inserted} inserted, {result.updated} updated, {result.deleted} deleted) "
+          f"in {expected.billig_statements} billig statements")
+    if expected.missing_billig_ids:
+        print(f"billig_ids billig does not know: {', '.join(map(str, expected.missing_billig_ids))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strata", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +174,22 @@ def build_parser() -> argparse.ArgumentParser:
     get_cmd.add_argument("id", type=int)
     get_cmd.add_argument("dest")
 
+    billig = commands.add_parser("billig", help="the billig ticket database (read-only) and its read models")
+    billig_commands = billig.add_subparsers(dest="billig_command", required=True)
+    billig_seed_cmd = billig_commands.add_parser("seed", help="build a development billig (SQLite), link our events")
+    billig_seed_cmd.add_argument("--db", help="SQLite file to write (default STRATA_HOME/billig/billig.sqlite3)")
+    billig_seed_cmd.add_argument("--generation", choices=("old", "new"), default="new",
+                                 help="old: billig.event; new: billig.event_lim_web with purchases and tickets")
+    billig_seed_cmd.add_argument("--events", type=int, default=40)
+    billig_seed_cmd.add_argument("--seed", type=int, default=1)
+    billig_seed_cmd.set_defaults(handler=billig_seed)
+    billig_refresh_cmd = billig_commands.add_parser("refresh", help="refresh event_sales from billig now")
+    billig_refresh_cmd.add_argument("--db", help="a SQLite billig (default BILLIG_URL, else the development mirror)")
+    billig_refresh_cmd.add_argument("--generation", choices=("old", "new"),
+                                    help="billig's schema generation (default BILLIG_EVENT_TABLE, else new)")
+    billig_refresh_cmd.set_defaults(handler=billig_refresh)
+
+    add_layer_commands(commands)
     commands.add_parser("status", help="row counts of Strata's tables").set_defaults(handler=status)
     return parser
 

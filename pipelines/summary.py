@@ -8,7 +8,8 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "profile", "category", "category_mapping", "repair_type", "repair_type_mapping",
     "sign_code", "sign_code_mapping", "measure_unit", "measure_unit_mapping",
     "passport", "maintenance", "maintenance_crew", "measurement", "sign",
-    "passport_history", "loader_file", "loader_report", "loader_error",
+    "passport_history", "loader_file", "loader_report", "loader_error", "loader_overwrite",
+    "event", "event_sales", "passport_overview",
 )
 
 

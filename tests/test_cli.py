@@ -14,6 +14,7 @@ from pipelines.settings import StrataHome
 def home(monkeypatch: pytest.MonkeyPatch):
     with embedded_home() as strata_home:
         monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
+        monkeypatch.setenv("DAGSTER_HOME", str(strata_home.dagster_home))  # restored after the test
         monkeypatch.delenv("DATABASE_URL", raising=False)
         yield strata_home
 
@@ -40,3 +41,29 @@ def test_errors_are_one_clear_line(home: StrataHome, tmp_path: Path, capsys) -> 
     assert main(["seed", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("strata: ") and "profiles.csv" in err and "Traceback" not in err
+
+
+def test_load_validates_everything_and_loads_in_order(home: StrataHome, tmp_path: Path, capsys) -> None:
+    assert main(["sample", str(tmp_path / "s"), "--layers", "3"]) == 0
+    assert main(["seed", str(tmp_path / "s" / "reference")]) == 0
+    capsys.readouterr()
+    assert main(["load", str(tmp_path / "s" / "export.json"), "--through", "2026-02"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-01: loaded" in out and "2026-03" not in out and "loaded through 2026-02" in out
+    assert main(["load", str(tmp_path / "s" / "export.json")]) == 0
+    out = capsys.readouterr().out
+    assert "2026-01: loaded already with this content, skipped" in out and "loaded through 2026-03" in out
+    assert main(["asof", "2026-01", "P-00000001"]) == 0
+    assert '"layer": "2026-01"' in capsys.readouterr().out
+
+
+def test_load_of_a_dirty_export_names_the_blocked_layers(home: StrataHome, tmp_path: Path, capsys) -> None:
+    assert main(["sample", str(tmp_path / "d"), "--dirty", "--layers", "2"]) == 0
+    assert main(["seed", str(tmp_path / "d" / "reference")]) == 0
+    capsys.readouterr()
+    assert main(["load", str(tmp_path / "d" / "export.json")]) == 1
+    captured = capsys.readouterr()
+    assert "2026-01: BLOCKED" in captured.out and "blocked: 2026-01, 2026-02" in captured.out
+    assert "Traceback" not in captured.out + captured.err
+    assert main(["errors", "2026-01", "--json"]) == 0
+    assert '"code"' in capsys.readouterr().out

@@ -16,7 +16,10 @@ from resources.database import DatabaseResource
 
 @pytest.fixture
 def database(db_url: str, tmp_path: Path) -> DatabaseResource:
-    return DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))
+    resource = DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))
+    with resource.connect() as conn:  # the vocabulary the small reports of intake_helpers use
+        conn.execute("INSERT INTO category (code, name) VALUES ('bridge', 'Bridge')")
+    return resource
 
 
 def _register(database: DatabaseResource, path: Path) -> None:
@@ -35,6 +38,7 @@ def test_raw_layer_takes_the_newest_export_holding_the_layer(database, tmp_path)
     [event] = result.asset_materializations_for_node("raw_layer")
     meta = {k: v.value for k, v in event.metadata.items()}
     assert meta["reports"] == 2 and meta["source_file"].startswith("new.json")
+    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
     assert Path(meta["spool"]).read_bytes().count(b"\n") == 2
 
 

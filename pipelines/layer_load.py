@@ -1,0 +1,139 @@
+"""Load one validated layer in one transaction: COPY the mapped rows, upsert by ext_id.
+
+The caller's connection must have no transaction open: the load is its own
+transaction, so a failure anywhere (or a killed process) leaves the database
+exactly as it was. History and import flags are written by the triggers.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.types.json import Jsonb
+
+from pipelines import load_sql as ls
+from pipelines.errors import TerminalError
+from pipelines.import_schema import ENTITIES, Entity
+from pipelines.load_order import check_ready
+from pipelines.sql_files import load
+
+AfterLoad = Callable[[psycopg.Connection, "LoadResult"], object]
+IMPORT_LOCK = 0x5354524154410002  # advisory lock key: one import at a time
+COPY_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    staged: int
+    created: int
+    updated: int
+    removed: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.staged - self.created - self.updated
+
+    def as_dict(self) -> dict[str, int]:
+        return {"staged": self.staged, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "removed": self.removed}
+
+
+@dataclass
+class LoadResult:
+    version: str
+    report_id: int
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    overwrites: int = 0
+    touched_passports: list[int] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return sum(c.created + c.updated + c.removed for c in self.tables.values())
+
+
+def load_layer(conn: psycopg.Connection, version: str, entities: tuple[Entity, ...] = ENTITIES,
+               after_load: AfterLoad | None = None) -> LoadResult:
+    """Load the validated rows of ``version``; refuses out of order or unvalidated layers.
+
+    ``after_load`` runs inside the same transaction (e.g. refreshing a read model for the
+    touched passports), so what depends on the layer commits or rolls back with it."""
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        raise TerminalError("a layer load is its own transaction: commit or roll back the connection first")
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK,))
+        ready = check_ready(conn, version)
+        conn.execute("SELECT strata_begin_import(%s)", (ready.report_id,))
+        conn.execute("SET LOCAL work_mem = '256MB'")
+        result = LoadResult(version, ready.report_id)
+        staged = _stage_all(conn, ready.mapped_path, entities)
+        for entity in entities:
+            for statement in ls.digest_and_ids(entity):
+                conn.execute(statement)
+        for entity in entities:
+            _refuse_unresolved(conn, entity, version)
+            conn.execute(ls.snapshot_manual(entity))
+        for entity in entities:
+            created = conn.execute(ls.insert_new(entity)).rowcount
+            updated = conn.execute(ls.update_changed(entity)).rowcount
+            result.tables[entity.table] = TableCounts(staged[entity.table], created, updated)
+        for entity in entities:
+            for link in entity.links:
+                remove, add = ls.link_statements(link, entity)
+                removed = conn.execute(remove).rowcount
+                added = conn.execute(add).rowcount
+                result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
+            result.overwrites += conn.execute(ls.report_overwrites(entity), {
+                "report_id": ready.report_id, "bookkeeping": list(ls.BOOKKEEPING)}).rowcount
+        result.touched_passports = [i for (i,) in conn.execute(
+            "SELECT id FROM stage_passport ORDER BY id")]
+        if after_load is not None:
+            after_load(conn, result)
+        counts = {t: c.as_dict() for t, c in result.tables.items()} | {"overwrites": result.overwrites}
+        conn.execute(load("load/record_loaded"), {"counts": Jsonb(counts), "content_sha256": ready.sha256,
+                                                  "file_id": ready.file_id, "report_id": ready.report_id})
+    return result
+
+
+def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...]) -> dict[str, int]:
+    """Create and fill every staging table from the mapped CSV files; rows per table."""
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    staged: dict[str, int] = {}
+    for entity in entities:
+        target = dict(conn.execute(ls.TARGET_TYPES, (entity.table,)).fetchall())
+        _stage(conn, folder, manifest, entity.table, entity.columns, ls.stage_types(entity.mapped_columns, target))
+        staged[entity.table] = _count(conn, entity.table)
+        for link in entity.links:
+            link_types = dict(conn.execute(ls.TARGET_TYPES, (link.table,)).fetchall())
+            types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
+            _stage(conn, folder, manifest, link.table, link.columns, types)
+            staged[link.table] = _count(conn, link.table)
+    return staged
+
+
+def _stage(conn: psycopg.Connection, folder: Path, manifest: dict, table: str, columns: tuple[str, ...],
+           types: dict[str, str]) -> None:
+    if tuple(manifest[table]["columns"]) != columns:
+        raise TerminalError(f"{folder}: {table}.csv has columns {manifest[table]['columns']}, the import "
+                            f"declarations expect {list(columns)}: validate the layer again")
+    conn.execute(ls.create_stage(table, columns, types))
+    with conn.cursor().copy(ls.copy_stage(table, columns)) as copy, open(folder / manifest[table]["file"], "rb") as f:
+        while block := f.read(COPY_BLOCK):
+            copy.write(block)
+    conn.execute(ls.q("ANALYZE {stage}", stage=ls.stage_of(table)))
+
+
+def _count(conn: psycopg.Connection, table: str) -> int:
+    return conn.execute(ls.q("SELECT count(*) FROM {stage}", stage=ls.stage_of(table))).fetchone()[0]
+
+
+def _refuse_unresolved(conn: psycopg.Connection, entity: Entity, version: str) -> None:
+    """Validation reports unknown parents; this guards the load should one slip through."""
+    for check in ls.unresolved_checks(entity):
+        row = conn.execute(check).fetchone()
+        if row:
+            raise TerminalError(f"layer {version}: {entity.kind} {row[0]} refers to {row[1]}, "
+                                "which is in neither the database nor the layer")

@@ -1,0 +1,168 @@
+"""The set-based statements of a layer load, composed from the import declarations.
+
+Every statement works on whole staging tables (no per-row round trips). Names are
+composed with psycopg.sql.Identifier; values are bound parameters. For one entity
+``T`` with staging table ``stage_T``:
+
+1. ``stage_T`` gets each row's target id (existing by ext_id, else pre-allocated from
+   T's identity) and its digest. Pre-allocating lets one INSERT write new passports
+   whose parents are new passports of the same layer, in any order: foreign keys are
+   checked at the end of the statement, and each row gets exactly one history row.
+2. Rows an analyst edited whose upstream changed are snapshotted before the update,
+   so the overwritten manual values can be reported after it.
+3. UPDATE the rows whose digest differs; INSERT the new rows.
+"""
+from __future__ import annotations
+
+from psycopg import sql
+
+from pipelines.import_schema import Entity, Link, MappedColumn
+
+BOOKKEEPING = ("id", "report_id", "auto_imported", "import_digest")
+
+TARGET_TYPES = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"""
+
+CREATE_STAGE = "CREATE TEMP TABLE {stage} ({columns}, id bigint, digest uuid, is_new boolean NOT NULL DEFAULT false) ON COMMIT DROP"
+COPY_STAGE = "COPY {stage} ({columns}) FROM STDIN (FORMAT csv)"
+EXISTING_IDS = "UPDATE {stage} s SET id = t.id FROM {table} t WHERE t.ext_id = s.ext_id"
+NEW_IDS_AND_DIGEST = """
+UPDATE {stage} SET digest = md5(ROW({data})::text)::uuid,
+                   id = coalesce(id, nextval(pg_get_serial_sequence({table_name}, 'id'))),
+                   is_new = (id IS NULL)"""
+SNAPSHOT_MANUAL = """
+CREATE TEMP TABLE {snapshot} ON COMMIT DROP AS
+SELECT t.id, t.ext_id, to_jsonb(t) AS manual, to_jsonb(h) AS imported_before
+FROM {stage} s
+JOIN {table} t ON t.id = s.id
+JOIN LATERAL (SELECT * FROM {history} h WHERE h.row_id = t.id AND h.imported
+              ORDER BY h.history_id DESC LIMIT 1) h ON true
+WHERE NOT s.is_new AND NOT t.auto_imported AND t.import_digest IS NOT NULL
+  AND t.import_digest IS DISTINCT FROM s.digest"""
+REPORT_OVERWRITES = """
+INSERT INTO loader_overwrite (report_id, table_name, row_id, ext_id, column_name, manual_value, imported_value)
+SELECT %(report_id)s, {table_name}, o.id, o.ext_id, m.key, m.value #>> '{{}}', to_jsonb(t) -> m.key #>> '{{}}'
+FROM {snapshot} o
+JOIN {table} t ON t.id = o.id
+CROSS JOIN LATERAL jsonb_each(o.manual) m
+WHERE m.key <> ALL (%(bookkeeping)s)
+  AND m.value IS DISTINCT FROM o.imported_before -> m.key
+  AND m.value IS DISTINCT FROM to_jsonb(t) -> m.key"""
+UPDATE_CHANGED = """
+UPDATE {table} t SET ({targets}, import_digest) = ({values}, r.digest)
+FROM (SELECT s.id, s.digest, {resolved} FROM {stage} s {joins} WHERE NOT s.is_new) r
+WHERE t.id = r.id AND t.import_digest IS DISTINCT FROM r.digest"""
+INSERT_NEW = """
+INSERT INTO {table} (id, {targets}, import_digest) OVERRIDING SYSTEM VALUE
+SELECT s.id, {resolved}, s.digest FROM {stage} s {joins} WHERE s.is_new"""
+UNRESOLVED = "SELECT s.ext_id, s.{ext} FROM {stage} s {joins} WHERE s.{ext} IS NOT NULL AND {expr} IS NULL LIMIT 1"
+REMOVE_LINKS = """
+DELETE FROM {table} l USING {owner_stage} o
+WHERE l.{owner} = o.id
+  AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.{owner_ext} = o.ext_id AND s.{target} = l.{target})"""
+ADD_LINKS = """
+INSERT INTO {table} ({owner}, {target})
+SELECT DISTINCT o.id, s.{target} FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}
+WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} = s.{target})"""
+
+
+def stage_of(table: str) -> sql.Identifier:
+    return sql.Identifier(f"stage_{table}")
+
+
+def q(template: str, **names: sql.Composable | str) -> sql.Composed:
+    """Compose a template; plain strings become identifiers."""
+    return sql.SQL(template).format(**{k: sql.Identifier(v) if isinstance(v, str) else v
+                                       for k, v in names.items()})
+
+
+def _ids(names: tuple[str, ...] | list[str], prefix: str | None = None) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(prefix, n) if prefix else sql.Identifier(n) for n in names)
+
+
+def create_stage(table: str, columns: tuple[str, ...], types: dict[str, str]) -> sql.Composed:
+    defs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns)
+    return q(CREATE_STAGE, stage=stage_of(table), columns=defs)
+
+
+def copy_stage(table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return q(COPY_STAGE, stage=stage_of(table), columns=_ids(columns))
+
+
+def stage_types(entity_columns: tuple[MappedColumn, ...], target: dict[str, str]) -> dict[str, str]:
+    """Mapped columns take their target column's type; ext_id references stay text."""
+    return {c.name: "text" if c.resolves else target[c.table_column] for c in entity_columns}
+
+
+def _parent_resolution(entity: Entity) -> tuple[sql.Composable, dict[str, sql.Composable]]:
+    """JOIN clauses and, per parent column, the expression giving the parent's id.
+
+    An enclosing parent is always in the same layer (its staging table); a reference
+    (passport.parent_id) may be in the layer or only in the database."""
+    joins: list[sql.Composable] = []
+    exprs: dict[str, sql.Composable] = {}
+    enclosing = entity.enclosing.column if entity.enclosing else None
+    for n, column in enumerate(c for c in entity.mapped_columns if c.resolves):
+        in_stage, in_table = sql.Identifier(f"ps{n}"), sql.Identifier(f"pt{n}")
+        parent_table = column.resolves  # entity kinds are their tables' names
+        joins.append(sql.SQL("{kind} JOIN {stage} {alias} ON {alias}.ext_id = s.{col}").format(
+            kind=sql.SQL("" if column.name == enclosing else "LEFT"), stage=stage_of(parent_table),
+            alias=in_stage, col=sql.Identifier(column.name)))
+        if column.name == enclosing:
+            exprs[column.name] = sql.SQL("{}.id").format(in_stage)
+            continue
+        joins.append(sql.SQL("LEFT JOIN {table} {alias} ON {alias}.ext_id = s.{col}").format(
+            table=sql.Identifier(parent_table), alias=in_table, col=sql.Identifier(column.name)))
+        exprs[column.name] = sql.SQL("coalesce({}.id, {}.id)").format(in_stage, in_table)
+    return sql.SQL(" ").join(joins), exprs
+
+
+def resolved_items(entity: Entity) -> tuple[list[sql.Composable], sql.Composable, dict[str, sql.Composable]]:
+    """(select items in table_columns order, joins, parent expressions) for UPDATE/INSERT."""
+    joins, exprs = _parent_resolution(entity)
+    items = [exprs.get(c.name, sql.Identifier("s", c.name)) for c in entity.mapped_columns]
+    return items, joins, exprs
+
+
+def update_changed(entity: Entity) -> sql.Composed:
+    items, joins, _ = resolved_items(entity)
+    names = list(entity.table_columns)
+    aliased = sql.SQL(", ").join(sql.SQL("{} AS {}").format(item, sql.Identifier(name))
+                                 for item, name in zip(items, names))
+    return q(UPDATE_CHANGED, table=entity.table, targets=_ids(names), values=_ids(names, "r"),
+             resolved=aliased, stage=stage_of(entity.table), joins=joins)
+
+
+def insert_new(entity: Entity) -> sql.Composed:
+    items, joins, _ = resolved_items(entity)
+    return q(INSERT_NEW, table=entity.table, targets=_ids(list(entity.table_columns)),
+             resolved=sql.SQL(", ").join(items), stage=stage_of(entity.table), joins=joins)
+
+
+def unresolved_checks(entity: Entity) -> list[sql.Composed]:
+    _, joins, exprs = resolved_items(entity)
+    return [q(UNRESOLVED, ext=name, stage=stage_of(entity.table), joins=joins, expr=expr)
+            for name, expr in exprs.items()]
+
+
+def digest_and_ids(entity: Entity) -> list[sql.Composed]:
+    data = _ids([c for c in entity.columns if c != entity.ext_id])
+    return [q(EXISTING_IDS, stage=stage_of(entity.table), table=entity.table),
+            q(NEW_IDS_AND_DIGEST, stage=stage_of(entity.table), data=data, table_name=sql.Literal(entity.table))]
+
+
+def snapshot_manual(entity: Entity) -> sql.Composed:
+    return q(SNAPSHOT_MANUAL, snapshot=f"manual_{entity.table}", stage=stage_of(entity.table),
+             table=entity.table, history=f"{entity.table}_history")
+
+
+def report_overwrites(entity: Entity) -> sql.Composed:
+    return q(REPORT_OVERWRITES, table_name=sql.Literal(entity.table), snapshot=f"manual_{entity.table}",
+             table=entity.table)
+
+
+def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed]:
+    names = dict(table=link.table, owner_stage=stage_of(owner.table), stage=stage_of(link.table),
+                 owner=link.owner_column, owner_ext=link.owner_ext_column, target=link.target_column)
+    return q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
