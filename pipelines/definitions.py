@@ -1,7 +1,13 @@
-"""Everything Dagster loads, assembled in one place."""
+"""Everything Dagster loads, assembled in one place.
+
+``defs`` is lazy (``@definitions``): importing this module does no work; loading the
+code location checks the import declarations against the database catalog, so a
+declaration naming a missing table or column, or a table without its history table
+and triggers, makes the code location fail to load with a message naming it.
+"""
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, definitions
 
 from assets.fixup_jobs import create_profiles_job
 from assets.intake_sensor import export_drop_sensor
@@ -11,6 +17,11 @@ from assets.loaded_layer import loaded_layer
 from assets.raw_layer import raw_layer
 from assets.read_models import READ_MODEL_ASSETS, READ_MODEL_CHECKS, event_sales_hourly
 from resources.billig import BilligResource
+from pipelines.bootstrap import prepare
+from pipelines.database import connect
+from pipelines.import_catalog import check_declarations
+from pipelines.import_schema import ENTITIES
+from pipelines.settings import Settings
 from resources.database import DatabaseResource
 from resources.intake import DropFolderResource
 
@@ -27,4 +38,13 @@ def build_definitions() -> Definitions:
     )
 
 
-defs = build_definitions()
+def checked_definitions(settings: Settings) -> Definitions:
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        check_declarations(conn, ENTITIES)
+    return build_definitions()
+
+
+@definitions
+def defs() -> Definitions:
+    return checked_definitions(Settings.from_env())

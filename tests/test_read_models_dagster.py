@@ -12,7 +12,7 @@ from assets.read_models import (READ_MODEL_ASSETS, READ_MODEL_CHECKS, event_sale
                                 passport_overview_matches_sources)
 from pipelines.billig.mirror import generate
 from pipelines.billig.our_events import link_our_events
-from pipelines.definitions import defs
+from pipelines.definitions import build_definitions
 from resources.billig import BilligResource
 from resources.database import DatabaseResource
 from tests.billig_support import sqlite_billig
@@ -78,6 +78,7 @@ def test_tampering_fails_the_drift_checks_and_a_rebuild_makes_them_pass(
 
 
 def test_definitions_hold_the_read_models_their_checks_and_the_hourly_schedule() -> None:
+    defs = build_definitions()
     schedule = defs.resolve_schedule_def("event_sales_hourly")
     assert schedule.cron_schedule == "0 * * * *"
     graph = defs.resolve_asset_graph()
