@@ -20,92 +20,21 @@ from pathlib import Path
 import orjson
 
 from pipelines import sample_people as portal
+from pipelines.sample_errors import ERROR_CODES, spoil
 from pipelines.sample_people import People, rng
+from pipelines.sample_records import (
+    NAME_WORDS,
+    REGIONS,
+    Maintenance,
+    Measurement,
+    Passport,
+    Sign,
+    cost,
+    date,
+    length,
+)
 
-REGIONS = ["North", "South", "East", "West", "Central", "Coastal", "Highland", "Valley"]
-NAME_WORDS = ["Bridge", "Road", "Section", "Tunnel", "Object", "Crossing"]
 GROWTH, CHANGED, RESENT, PARENT_SHARE = 0.05, 0.15, 0.05, 0.25
-
-
-@dataclass
-class Measurement:
-    ext_id: str
-    kind: str
-    value: float
-    unit: str
-
-
-@dataclass
-class Maintenance:
-    ext_id: str
-    date: str
-    repair_type: str
-    performed_by: int | None
-    crew: list[int]
-    cost: str | None
-    measurements: list[Measurement] = field(default_factory=list)
-
-
-@dataclass
-class Sign:
-    ext_id: str
-    code: str
-    installed: str | None
-    condition: str | None
-
-
-@dataclass
-class Passport:
-    """The canonical (meaning, not spelling) current state of one export record."""
-
-    ext_id: str
-    name: str
-    category: str
-    region: str | None
-    parent_id: str | None
-    commissioned: str | None
-    length: tuple[float, str] | None
-    inspector: int | None
-    status: str
-    maintenance: list[Maintenance] = field(default_factory=list)
-    signs: list[Sign] = field(default_factory=list)
-
-    def own(self) -> tuple[object, ...]:
-        """The passport's own columns: a history row is written whenever these change."""
-        return (self.name, self.category, self.region, self.parent_id, self.commissioned,
-                self.length, self.inspector, self.status)
-
-    def counts(self) -> dict[str, int]:
-        """Rows this report stands for, per table (in truth.json's key order)."""
-        return {"maintenance": len(self.maintenance),
-                "measurements": sum(len(m.measurements) for m in self.maintenance),
-                "signs": len(self.signs), "crew_links": sum(len(m.crew) for m in self.maintenance)}
-
-    def expected(self, history: int) -> dict[str, object]:
-        """This passport as the sample section of expected.json states it."""
-        length = {"value": self.length[0], "unit": self.length[1]} if self.length else None
-        maintenance = [{"ext_id": m.ext_id, "date": m.date, "repair_type": m.repair_type,
-                        "performed_by_profile_id": m.performed_by, "cost": m.cost,
-                        "crew_profile_ids": sorted(m.crew), "measurements": len(m.measurements)}
-                       for m in self.maintenance]
-        return {"ext_id": self.ext_id, "name": self.name, "category": self.category,
-                "status": self.status, "region": self.region, "parent_ext_id": self.parent_id,
-                "commissioned": self.commissioned, "length": length,
-                "inspector_profile_id": self.inspector, "history_versions": history,
-                "maintenance": maintenance, "signs": len(self.signs)}
-
-
-def _date(r: random.Random, first: int, last: int) -> str:
-    return f"{r.randint(first, last)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}"
-
-
-def _length(r: random.Random) -> tuple[float, str]:
-    """Mostly metres, sometimes kilometres: the unit is part of the meaning."""
-    return (round(r.uniform(0.5, 30), 3), "km") if r.random() < 0.2 else (round(r.uniform(5, 5e3), 1), "m")
-
-
-def _cost(r: random.Random) -> str:
-    return f"{r.uniform(100, 90000):.2f}"
 
 
 Change = Callable[["Sample", Passport, random.Random], bool]
@@ -116,10 +45,10 @@ CHANGES: list[tuple[int, Change]] = [
     (1, lambda s, p, r: s.assign(p, "status", "active" if p.status == "retired" else "retired")),
     (1, lambda s, p, r: s.assign(p, "category", r.choice(portal.CATEGORIES)[0])),
     (1, lambda s, p, r: s.assign(p, "region", r.choice([*REGIONS, None]))),
-    (2, lambda s, p, r: s.assign(p, "length", _length(r))),
+    (2, lambda s, p, r: s.assign(p, "length", length(r))),
     (2, lambda s, p, r: s.assign(p, "inspector", r.randint(1, len(s.people.profiles)))),
     (3, lambda s, p, r: bool(p.maintenance) and s.assign(r.choice(p.maintenance), "crew", s.crew(r))),
-    (2, lambda s, p, r: bool(p.maintenance) and s.assign(r.choice(p.maintenance), "cost", _cost(r))),
+    (2, lambda s, p, r: bool(p.maintenance) and s.assign(r.choice(p.maintenance), "cost", cost(r))),
     (3, lambda s, p, r: s.assign(p, "maintenance", [*p.maintenance, s.maintenance(r)])),
     (2, lambda s, p, r: s.assign(p, "signs", [*p.signs, s.sign(r)])),
 ]
@@ -191,8 +120,8 @@ class Sample:
             ext_id=self.ext_id(p), name=f"{r.choice(NAME_WORDS)} {number}",
             category=r.choice(portal.CATEGORIES)[0],
             region=r.choice(REGIONS) if r.random() < 0.9 else None, parent_id=self.parent(p, r),
-            commissioned=_date(r, 1960, 2020) if r.random() < 0.9 else None,
-            length=_length(r) if r.random() < 0.9 else None,
+            commissioned=date(r, 1960, 2020) if r.random() < 0.9 else None,
+            length=length(r) if r.random() < 0.9 else None,
             inspector=r.randint(1, len(self.people.profiles)) if r.random() < 0.8 else None,
             status="retired" if r.random() < 0.05 else "active",
             maintenance=[self.maintenance(r) for _ in range(r.choice([0, 0, 1, 1, 2, 3]))],
@@ -200,17 +129,17 @@ class Sample:
 
     def maintenance(self, r: random.Random) -> Maintenance:
         return Maintenance(
-            ext_id=self.child_id("M"), date=_date(r, 2015, 2026),
+            ext_id=self.child_id("M"), date=date(r, 2015, 2026),
             repair_type=r.choice(portal.REPAIR_TYPES)[0],
             performed_by=r.randint(1, len(self.people.profiles)) if r.random() < 0.7 else None,
-            crew=self.crew(r), cost=_cost(r) if r.random() < 0.8 else None,
+            crew=self.crew(r), cost=cost(r) if r.random() < 0.8 else None,
             measurements=[Measurement(self.child_id("X"), r.choice(portal.KINDS),
                                       round(r.uniform(0.1, 500), 2), r.choice(portal.UNITS)[0])
                           for _ in range(r.choice([0, 1, 2, 3]))])
 
     def sign(self, r: random.Random) -> Sign:
         return Sign(self.child_id("S"), r.choice(portal.SIGN_CODES)[0],
-                    _date(r, 2000, 2026) if r.random() < 0.8 else None,
+                    date(r, 2000, 2026) if r.random() < 0.8 else None,
                     r.choice(["good", "fair", "poor"]) if r.random() < 0.9 else None)
 
     def revise(self, p: Passport, r: random.Random) -> None:
@@ -246,7 +175,7 @@ class Sample:
             reports.append(portal.render(canon, rng(self.seed, "render", self.layer, p), self.people))
             if p in victims:
                 spoiler = rng(self.seed, "spoil", self.layer, p)
-                stats["errors"].append(portal.spoil(reports, victims[p], spoiler, self.people))
+                stats["errors"].append(spoil(reports, victims[p], spoiler, self.people))
         stats["reports"], stats["errors"] = len(reports), sorted(stats["errors"])
         return {"version": version, "released_at": released, "reports": reports}, stats
 
@@ -262,7 +191,7 @@ class Sample:
     def _victims(self, ids: list[int], lr: random.Random) -> dict[int, str]:
         """One error code per victim; never a parent, so no error causes another one."""
         eligible = [p for p in ids if self.ext_id(p) not in self.parents]
-        codes = portal.ERROR_CODES if self.layer == 0 else lr.sample(portal.ERROR_CODES, 2)
+        codes = ERROR_CODES if self.layer == 0 else lr.sample(ERROR_CODES, 2)
         return dict(zip(lr.sample(eligible, min(len(codes), len(eligible))), codes))
 
     def outcome(self, reference: int) -> dict[str, object]:
