@@ -24,6 +24,8 @@ run: install
 	$(BIN)/strata sample $(STRATA_HOME)/sample
 	$(BIN)/strata seed $(STRATA_HOME)/sample/reference
 	$(BIN)/strata load $(STRATA_HOME)/sample/export.json
+	$(BIN)/strata billig seed
+	$(BIN)/strata billig refresh
 	$(BIN)/strata status
 
 test: install
