@@ -46,9 +46,13 @@ def db_down(args: argparse.Namespace, settings: Settings) -> int:
 def seed(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.seed import seed as seed_reference
 
+    from pipelines.read_models.passport_overview import rebuild_passport_overview
+
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn:
         result = seed_reference(conn, Path(args.dir))
+        with conn.transaction():  # seeded passports are passports too: the read model follows
+            rebuild_passport_overview(conn)
     print(f"seeded from {args.dir}:")
     print(format_counts(result.inserted))
     return 0
