@@ -67,3 +67,16 @@ def test_load_of_a_dirty_export_names_the_blocked_layers(home: StrataHome, tmp_p
     assert "Traceback" not in captured.out + captured.err
     assert main(["errors", "2026-01", "--json"]) == 0
     assert '"code"' in capsys.readouterr().out
+
+
+def test_register_list_and_get_back_an_export(home: StrataHome, tmp_path: Path, capsys) -> None:
+    assert main(["sample", str(tmp_path / "s"), "--7z"]) == 0
+    upload = tmp_path / "s" / "export.7z"
+    assert main(["register", str(upload)]) == 0
+    assert "layer 2026-01" in capsys.readouterr().out
+    assert main(["register", str(upload)]) == 2
+    assert "registered already as file 1" in capsys.readouterr().err
+    assert main(["files"]) == 0
+    assert "export.7z" in capsys.readouterr().out
+    assert main(["files", "get", "1", str(tmp_path / "back.7z")]) == 0
+    assert (tmp_path / "back.7z").read_bytes() == upload.read_bytes()
