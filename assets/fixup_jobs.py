@@ -3,7 +3,7 @@ from pathlib import Path
 
 from dagster import Config, OpExecutionContext, job, op
 
-from assets.failures import terminal_as_failure
+from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from pipelines.profile_creation import create_profiles
 from resources.database import DatabaseResource
 
@@ -14,7 +14,7 @@ class CreateProfilesConfig(Config):
     reviewed_file: str
 
 
-@op
+@op(retry_policy=TRANSIENT_RETRY)  # creating profiles is idempotent: a retry after a lost connection is safe
 def create_reviewed_profiles(context: OpExecutionContext, config: CreateProfilesConfig,
                              database: DatabaseResource) -> None:
     with terminal_as_failure(), database.connect() as conn:

@@ -2,7 +2,7 @@
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetDep, AssetExecutionContext,
                      MaterializeResult, MetadataValue, TimeWindowPartitionMapping, asset)
 
-from assets.failures import terminal_as_failure
+from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
 from assets.raw_layer import raw_layer
 from pipelines.layer_load import load_layer
@@ -20,7 +20,7 @@ PREVIOUS_LAYER = TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 @asset(partitions_def=monthly_layers, group_name="registry_export", check_specs=[MANUAL_EDITS_KEPT],
        deps=[AssetDep(raw_layer), AssetDep("loaded_layer", partition_mapping=PREVIOUS_LAYER)],
-       pool="strata_import")
+       pool="strata_import", retry_policy=TRANSIENT_RETRY)  # pool limit 1: dagster.yaml
 def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> MaterializeResult:
     """One transaction: COPY, set-based upserts by ext_id, history by triggers, read model refreshed."""
     with terminal_as_failure(), database.connect() as conn:

@@ -2,7 +2,7 @@
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, DataVersion,
                      MaterializeResult, MetadataValue, asset)
 
-from assets.failures import terminal_as_failure
+from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
 from pipelines.error_reports import preview_markdown, write_reports
 from pipelines.layer_validation import registered_layer, validate_registered
@@ -13,7 +13,8 @@ LAYER_IS_VALID = AssetCheckSpec(
     description="No analyst error (the six codes of the export spec): otherwise the layer does not load.")
 
 
-@asset(partitions_def=monthly_layers, group_name="registry_export", check_specs=[LAYER_IS_VALID])
+@asset(partitions_def=monthly_layers, group_name="registry_export", check_specs=[LAYER_IS_VALID],
+       retry_policy=TRANSIENT_RETRY)
 def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> MaterializeResult:
     """The layer from the newest registered export holding it, validated and mapped for the load."""
     with terminal_as_failure(), database.connect() as conn:

@@ -12,6 +12,7 @@ import psycopg
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetSelection, MaterializeResult, MetadataValue,
                      ScheduleDefinition, asset, asset_check)
 
+from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from pipelines.read_models.event_sales import EVENT_SALES, event_sales_drift, rebuild_event_sales
 from pipelines.read_models.passport_overview import (PASSPORT_OVERVIEW, passport_overview_drift,
                                                      rebuild_passport_overview)
@@ -24,18 +25,18 @@ GROUP = "read_models"
 LISTED_KEYS = 1000  # canonical_pk values listed in a failed check's metadata
 
 
-@asset(group_name=GROUP, kinds={"postgres"}, deps=["loaded_layer"])
+@asset(group_name=GROUP, kinds={"postgres"}, deps=["loaded_layer"], retry_policy=TRANSIENT_RETRY)
 def passport_overview(database: DatabaseResource) -> MaterializeResult:
     """Per passport: category, inspector, maintenance count, last maintenance, total cost, signs."""
-    with database.connect() as conn:
+    with terminal_as_failure(), database.connect() as conn:
         synced = rebuild_passport_overview(conn)
         return MaterializeResult(metadata=_sync_metadata(conn, PASSPORT_OVERVIEW, synced))
 
 
-@asset(group_name=GROUP, kinds={"postgres"})
+@asset(group_name=GROUP, kinds={"postgres"}, retry_policy=TRANSIENT_RETRY)
 def event_sales(database: DatabaseResource, billig: BilligResource) -> MaterializeResult:
     """Per event of ours that billig sells: ticket and price groups, capacity, sold, refunded, revenue."""
-    with database.connect() as conn, billig.reader() as reader:
+    with terminal_as_failure(), database.connect() as conn, billig.reader() as reader:
         synced = rebuild_event_sales(conn, reader)
         metadata = _sync_metadata(conn, EVENT_SALES, synced.result)
     return MaterializeResult(metadata=metadata | {

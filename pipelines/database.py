@@ -46,15 +46,53 @@ def ensure_database(url: str) -> None:
                 pass  # another process created it between our check and our create
 
 
+# SQLSTATEs after which the same work may succeed if simply run again. Other
+# OperationalErrors (e.g. 54000 program_limit_exceeded: a value too large for an
+# index) fail the same way every time, so retrying them would only pile up runs.
+TRANSIENT_SQLSTATES = ("08",      # connection exception
+                       "40001",   # serialization_failure
+                       "40P01",   # deadlock_detected
+                       "53",      # insufficient resources (disk full, out of memory, too many connections)
+                       "55P03",   # lock_not_available
+                       "57014",   # query_canceled (statement_timeout)
+                       "57P0")    # admin / crash shutdown, cannot connect now
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for driver errors a retry may cure: a lost connection, a serialization failure, a deadlock."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith(TRANSIENT_SQLSTATES)  # None: the client lost the server
+
+
+def as_transient(exc: psycopg.Error, url: str) -> TransientError:
+    """The TransientError that explains ``exc`` to a person (raise it ``from exc``)."""
+    if exc.sqlstate in ("40001", "40P01"):
+        what = "deadlock" if exc.sqlstate == "40P01" else "serialization failure"
+        return TransientError(f"PostgreSQL aborted the transaction ({what}); it was rolled back, "
+                              f"a retry runs it again: {exc}")
+    return TransientError(f"lost the connection to PostgreSQL at {_safe(url)} (the transaction was rolled "
+                          f"back; a retry runs it again once the server is back): {exc}")
+
+
 @contextmanager
 def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
-    """A psycopg connection; a server that cannot be reached is a TransientError."""
+    """A psycopg connection. This is the engine's boundary to the driver: a server that
+    cannot be reached, a connection lost mid-way, a serialization failure or a deadlock
+    leave it as a TransientError (raised from the driver's error), which is what retry
+    policies look at; every other error passes unchanged."""
     try:
         conn = psycopg.connect(url, autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise TransientError(f"cannot reach PostgreSQL at {_safe(url)}: {exc}") from exc
-    with conn:
-        yield conn
+    try:
+        with conn:
+            yield conn
+    except psycopg.OperationalError as exc:
+        if not is_transient(exc):
+            raise
+        raise as_transient(exc, url) from exc
 
 
 def _safe(url: str) -> str:

@@ -11,6 +11,7 @@ from pydantic import PrivateAttr
 
 from pipelines.bootstrap import prepare
 from pipelines.database import DatabaseUrls, connect
+from pipelines.errors import TransientError
 from pipelines.settings import Settings, StrataHome
 
 
@@ -30,7 +31,15 @@ class DatabaseResource(ConfigurableResource):
         return Settings(home=home, database_url=self.database_url or env.database_url)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        self._urls, applied = prepare(self.settings())
+        """Prepare eagerly, but leave an unreachable server to the first connect(): there it
+        is a TransientError inside the step (where the retry policy applies) or the sensor
+        tick (which skips), not a failed resource initialization."""
+        try:
+            self._urls, applied = prepare(self.settings())
+        except TransientError as exc:
+            if context.log:
+                context.log.warning(f"{exc}; the first query tries again")
+            return
         if applied and context.log:
             context.log.info(f"applied migrations: {', '.join(applied)}")
 
