@@ -4,6 +4,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Se
 
 from assets.jobs import layer_job
 from pipelines.drop_folder import DropCursor
+from pipelines.errors import TransientError
 from pipelines.intake import scan_drop_folder
 from resources.database import DatabaseResource
 from resources.intake import DropFolderResource
@@ -12,10 +13,16 @@ from resources.intake import DropFolderResource
 @sensor(job=layer_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def export_drop_sensor(context: SensorEvaluationContext, database: DatabaseResource,
                        drop_folder: DropFolderResource) -> SensorResult | SkipReason:
+    """Runs are keyed by layer content (run_key), so a tick repeated after a crash cannot request
+    the same layer twice; with the database away the tick skips (and keeps its cursor) rather than
+    erroring every 30 s, and the next tick after the outage does the work once."""
     cursor = DropCursor.parse(context.cursor)
     home = database.settings().home
-    with database.connect() as conn:
-        tick = scan_drop_folder(conn, home, drop_folder.folder(home), cursor, drop_folder.settle_seconds)
+    try:
+        with database.connect() as conn:
+            tick = scan_drop_folder(conn, home, drop_folder.folder(home), cursor, drop_folder.settle_seconds)
+    except TransientError as exc:
+        return SkipReason(f"database unavailable, nothing registered; the next tick tries again: {exc}")
     for line in tick.registered:
         context.log.info(f"registered {line}")
     for line in tick.ignored:

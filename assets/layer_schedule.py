@@ -5,6 +5,7 @@ from datetime import datetime
 from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from assets.jobs import layer_job
+from pipelines.errors import TransientError
 from pipelines.layer_catalog import newest_layer
 from resources.database import DatabaseResource
 
@@ -18,8 +19,11 @@ def previous_month(moment: datetime) -> str:
 def monthly_layer_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
     """The portal releases layer YYYY-MM at the start of the next month."""
     version = previous_month(context.scheduled_execution_time)
-    with database.connect() as conn:
-        layer = newest_layer(conn, version)
+    try:
+        with database.connect() as conn:
+            layer = newest_layer(conn, version)
+    except TransientError as exc:  # skip, do not error: the run would only fail on the same database
+        return SkipReason(f"database unavailable, layer {version} not requested: {exc}")
     if layer is None:
         return SkipReason(f"layer {version} is in no registered export yet: drop the export")
     return RunRequest(partition_key=version, run_key=f"layer-{version}-{layer.sha256}")
