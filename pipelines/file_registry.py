@@ -7,6 +7,7 @@ no row, no archive copy and no spool behind.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import shutil
 import uuid
@@ -18,7 +19,7 @@ from typing import Literal
 import psycopg
 
 from pipelines.export_source import check_free_space
-from pipelines.errors import DuplicateFileError, ExportFormatError
+from pipelines.errors import DiskSpaceError, DuplicateFileError, ExportFormatError
 from pipelines.layer_split import LayerSpool, split_export
 from pipelines.settings import StrataHome
 from pipelines.sql_files import load
@@ -26,6 +27,8 @@ from pipelines.sql_files import load
 ExportFormat = Literal["json", "7z"]
 FORMATS: dict[str, ExportFormat] = {".json": "json", ".7z": "7z"}
 CHUNK = 1 << 20
+# Held until the caller's transaction ends (the registration's row commits with it).
+REGISTER_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('strata-register:' || %(sha256)s, 0))"
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,37 @@ def export_format(path: Path) -> ExportFormat:
 
 def register(conn: psycopg.Connection, path: Path, home: StrataHome, *, reuse: bool = False) -> RegisteredFile:
     """Register ``path``; the same bytes again raise DuplicateFileError, or with
-    ``reuse`` return the earlier registration (what `strata load` wants)."""
+    ``reuse`` return the earlier registration (what `strata load` wants).
+
+    ``conn`` must not be in autocommit mode: the registration's lock and row live in the
+    caller's transaction, which the caller commits."""
+    if conn.autocommit:
+        raise TypeError("register() needs a connection with transactions (autocommit=False)")
     fmt = export_format(path)
     size = path.stat().st_size
     if size == 0:
         raise ExportFormatError(path.name, "byte 0", "the file is empty")
     home.ensure()
     check_free_space(home.archive, size, f"archiving {path.name}")
+    try:
+        return _register(conn, path, home, fmt, size, reuse)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskSpaceError(f"{path.name}: the disk filled up while registering it ({exc}); "
+                                 "nothing was registered: free space and drop the file again") from exc
+        raise
+
+
+def _register(conn: psycopg.Connection, path: Path, home: StrataHome, fmt: ExportFormat, size: int,
+              reuse: bool) -> RegisteredFile:
+    """Archive, dedupe, split and record; whatever it created is removed unless the row commits."""
     staged, sha256 = _copy_hashing(path, home.archive)
     created: list[Path] = [staged]
     try:
+        # Two registrations of the same bytes at once (the sensor and `strata register`) must not
+        # share the archive copy and the spool folder: the second waits here until the first
+        # commits, then finds its row below and leaves the first one's files alone.
+        conn.execute(REGISTER_LOCK, {"sha256": sha256})
         earlier = conn.execute(load("intake/find_file"), {"sha256": sha256}).fetchone()
         if earlier:
             if reuse:
@@ -105,10 +129,14 @@ def _copy_hashing(path: Path, archive: Path) -> tuple[Path, str]:
     """Copy into the archive folder under a temporary name, hashing on the way."""
     digest = hashlib.sha256()
     staged = archive / f".incoming-{uuid.uuid4().hex}{path.suffix.lower()}"
-    with open(path, "rb") as source, open(staged, "wb") as target:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
-            target.write(chunk)
+    try:
+        with open(path, "rb") as source, open(staged, "wb") as target:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+    except BaseException:
+        staged.unlink(missing_ok=True)  # a disk that filled up mid-copy keeps no partial copy
+        raise
     return staged, digest.hexdigest()
 
 
