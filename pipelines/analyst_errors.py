@@ -79,9 +79,12 @@ COLUMNS: Final = ("version", "code", "entity", "ext_id", "passport_ext_id", "fie
 
 
 def as_text(value: object) -> str | None:
-    """The offending value as an analyst reads it: strings as they are, the rest as JSON."""
-    if value is None or isinstance(value, str):
+    """The offending value as an analyst reads it: strings as they are (a NUL, which PostgreSQL
+    text cannot hold, written as the JSON escape \\u0000), the rest as JSON."""
+    if value is None:
         return value
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
