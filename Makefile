@@ -46,3 +46,13 @@ clean:
 # pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
 gen-types: install
 	$(BIN)/python -m pipelines.export_types
+
+# The UI end to end (tests/test_ui_e2e.py, ~1 min: dagster dev + daemon on the embedded server, a layer
+# launched through GraphQL); kept out of `make test` for speed, run by CI after it.
+.PHONY: e2e screenshot
+e2e: install
+	STRATA_E2E=1 $(BIN)/python -m pytest -q tests/test_ui_e2e.py
+
+# docs/asset-graph.png for the README (needs chromium: apt-get install chromium).
+screenshot: install
+	$(BIN)/python docs/screenshot.py
