@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export STRATA_HOME ?= $(CURDIR)/.strata
 export DAGSTER_HOME := $(STRATA_HOME)/dagster
 
-.PHONY: install run test dev db-down clean gen-types
+.PHONY: install run test dev db-down clean gen-types bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ clean:
 # pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
 gen-types: install
 	$(BIN)/python -m pipelines.export_types
+
+# Measure every stage against plain COPY and dlt on a ≥1 GB generated export (cached in bench-data/,
+# gitignored); not part of `make test`. BENCH_PASSPORTS / BENCH_LAYERS shrink it while developing.
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench
 
 # The UI end to end (tests/test_ui_e2e.py, ~1 min: dagster dev + daemon on the embedded server, a layer
 # launched through GraphQL); kept out of `make test` for speed, run by CI after it.

@@ -1,0 +1,68 @@
+"""`make bench` / `python -m bench`: one run of every stage, then the table.
+
+Environment: BENCH_PASSPORTS / BENCH_LAYERS (export size, default 280000 x 12 ≈ 1.1 GB),
+BENCH_DLT_LAYERS (how many layers dlt merges, default all: it is the slowest stage),
+BENCH_SKIP (comma-separated stages to leave out: reload, dagster, copy, dlt),
+DATABASE_URL (bench on that server, database strata_bench, instead of the embedded one).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import orjson
+
+from bench.child import StageRun, run_command, run_stage
+from bench.dataset import DATA, ensure_export, requested
+from bench.environment import fresh_env, machine, server_version
+from bench.report import Figures, render
+
+
+def main() -> int:
+    skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+    bench = ensure_export(*requested())
+    print(f"bench: {bench.export} ({bench.size / 1e6:,.0f} MB); fresh database ...", flush=True)
+    env = fresh_env(bench)
+    common = {"env": asdict(env), "export": str(bench.export)}
+    stages: dict[str, StageRun] = {}
+
+    def stage(name: str, target: str, **extra: object) -> StageRun:
+        print(f"bench: {name} ...", flush=True)
+        stages[name] = run_stage(name, target, {**common, **extra}, env.environ())
+        print(f"bench: {name}: {stages[name].wall:.1f} s, peak RSS {stages[name].peak_rss_mb:.0f} MB", flush=True)
+        return stages[name]
+
+    versions = stage("split", "bench.strata_stages:split").result["versions"]
+    stage("validate", "bench.strata_stages:validate", versions=versions)
+    stage("load", "bench.strata_stages:load", versions=versions)
+    if "reload" not in skip:
+        print("bench: reload (strata load of the same export) ...", flush=True)
+        strata = str(Path(sys.executable).with_name("strata"))
+        stages["reload"] = run_command("reload", [strata, "load", str(bench.export)], env.environ())
+    if "dagster" not in skip:
+        stage("engine_last", "bench.strata_stages:validate_and_load", versions=versions[-1:])
+        stage("dagster_last", "bench.dagster_stage:materialize_layers", versions=versions[-1:])
+    if "copy" not in skip:
+        stage("copy", "bench.copy_limit:copy_all", versions=versions)
+    if "dlt" not in skip:
+        count = int(os.environ.get("BENCH_DLT_LAYERS") or len(versions))
+        stage("dlt", "bench.dlt_peer:merge_layers", versions=versions[:count])
+    figures = Figures(bench.size, stages)
+    text = render(figures)
+    info = {**machine(), "postgresql": server_version(env), "export": bench.command,
+            "export MB": f"{bench.size / 1e6:,.0f}", "command": "make bench"
+            + "".join(f" {k}={os.environ[k]}" for k in ("BENCH_PASSPORTS", "BENCH_LAYERS", "BENCH_DLT_LAYERS",
+                                                       "BENCH_SKIP") if os.environ.get(k))}
+    print("\n## Machine\n" + "\n".join(f"- {k}: {v}" for k, v in info.items()) + "\n\n" + text)
+    out = DATA / f"results-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_bytes(orjson.dumps({"machine": info, "stages": {k: asdict(v) for k, v in stages.items()},
+                                  "table": text}, option=orjson.OPT_INDENT_2))
+    print(f"\nbench: figures saved to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

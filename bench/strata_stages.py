@@ -1,0 +1,83 @@
+"""Strata's own stages, each called in a child process by ``bench.child``: the engine directly.
+
+split = ``register`` (hash + archive copy + streaming split); validate = ``validate_registered``
+of every layer in order, before any load (what `strata load` does: all errors at once);
+load = ``load_layer`` of every layer in order with the read-model refresh the asset runs in
+the same transaction. Rows are the flattened rows staged per table (passport, maintenance,
+measurement, sign, maintenance_crew), the unit the COPY limit and dlt are measured in.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.environment import BenchEnv
+from pipelines import file_registry
+from pipelines.database import connect
+from pipelines.layer_load import load_layer
+from pipelines.layer_validation import registered_layer, validate_registered
+from pipelines.read_models.passport_overview import refresh_passport_overview
+
+LAYERS = "SELECT version FROM loader_file_layer WHERE file_id = %s ORDER BY version"
+
+
+def _env(args: dict[str, Any]) -> BenchEnv:
+    return BenchEnv(**args["env"])
+
+
+def split(args: dict[str, Any]) -> dict[str, Any]:
+    """Register the export; the split's own seconds are timed around ``split_export``."""
+    env, timed = _env(args), {}
+    original = file_registry.split_export
+
+    def timed_split(*a: Any, **k: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*a, **k)
+        finally:
+            timed["split"] = time.perf_counter() - started
+
+    file_registry.split_export = timed_split
+    started = time.perf_counter()
+    with connect(env.strata_url) as conn:
+        registered = file_registry.register(conn, Path(args["export"]), env.settings().home, reuse=True)
+        versions = [v for (v,) in conn.execute(LAYERS, (registered.id,))]
+    return {"seconds": time.perf_counter() - started, "split_seconds": timed.get("split", 0.0),
+            "bytes": registered.size_bytes, "file_id": registered.id, "versions": versions}
+
+
+def validate(args: dict[str, Any]) -> dict[str, Any]:
+    """Validate the given layers in order; per layer: seconds, reports, mapped rows."""
+    env, layers = _env(args), []
+    with connect(env.strata_url) as conn:
+        for version in args["versions"]:
+            started = time.perf_counter()
+            result = validate_registered(conn, registered_layer(conn, version))
+            conn.commit()
+            if not result.valid:
+                raise SystemExit(f"bench: layer {version} has {len(result.errors)} analyst errors")
+            layers.append({"version": version, "seconds": time.perf_counter() - started,
+                           "reports": result.reports, "rows": sum(result.counts.values())})
+    return {"layers": layers}
+
+
+def load(args: dict[str, Any]) -> dict[str, Any]:
+    """Load the given layers in order, as loaded_layer does (read model refreshed in the transaction)."""
+    env, layers = _env(args), []
+    with connect(env.strata_url) as conn:
+        for version in args["versions"]:
+            started = time.perf_counter()
+            result = load_layer(conn, version,
+                                after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
+            layers.append({"version": version, "seconds": time.perf_counter() - started,
+                           "rows": sum(c.staged for c in result.tables.values()), "writes": result.writes})
+    return {"layers": layers}
+
+
+def validate_and_load(args: dict[str, Any]) -> dict[str, Any]:
+    """Both, layer by layer: the engine-direct twin of one raw_layer + loaded_layer run per layer."""
+    validated = validate(args)["layers"]
+    loaded = load(args)["layers"]
+    return {"layers": [{**v, "load_seconds": l["seconds"], "writes": l["writes"], "load_rows": l["rows"]}
+                       for v, l in zip(validated, loaded)]}
