@@ -1,13 +1,22 @@
 """loaded_layer[YYYY-MM]: the validated layer upserted into our tables, in version order."""
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetDep, AssetExecutionContext,
-                     MaterializeResult, MetadataValue, TimeWindowPartitionMapping, asset)
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetDep,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    TimeWindowPartitionMapping,
+    asset,
+)
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
 from assets.raw_layer import raw_layer
 from pipelines.layer_load import load_layer
+from pipelines.markdown import markdown_table
 from pipelines.read_models.passport_overview import refresh_passport_overview
-from pipelines.read_models.report import markdown_table
 from pipelines.sql_files import load
 from resources.database import DatabaseResource
 

@@ -9,14 +9,30 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetSelection, MaterializeResult, MetadataValue,
-                     ScheduleDefinition, asset, asset_check)
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetSelection,
+    MaterializeResult,
+    MetadataValue,
+    ScheduleDefinition,
+    asset,
+    asset_check,
+)
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
-from pipelines.read_models.event_sales import EVENT_SALES, event_sales_drift, rebuild_event_sales
-from pipelines.read_models.passport_overview import (PASSPORT_OVERVIEW, passport_overview_drift,
-                                                     rebuild_passport_overview)
-from pipelines.read_models.report import drift_table, markdown_table
+from pipelines.markdown import markdown_table
+from pipelines.read_models.event_sales import (
+    EVENT_SALES,
+    event_sales_drift,
+    rebuild_event_sales,
+)
+from pipelines.read_models.passport_overview import (
+    PASSPORT_OVERVIEW,
+    passport_overview_drift,
+    rebuild_passport_overview,
+)
+from pipelines.read_models.report import drift_table
 from pipelines.read_models.sync import Drift, ReadModel, SyncResult, preview, row_count
 from resources.billig import BilligResource
 from resources.database import DatabaseResource

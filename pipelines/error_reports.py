@@ -18,6 +18,7 @@ import orjson
 
 from pipelines.analyst_errors import COLUMNS, AnalystError, counts_by_code
 from pipelines.fixup_files import write_mappings_sql, write_profiles_to_create
+from pipelines.markdown import markdown_table
 from pipelines.validation import ValidationResult
 
 PREVIEW_ROWS: Final = 20
@@ -65,18 +66,9 @@ def preview_markdown(errors: Sequence[AnalystError], limit: int = PREVIEW_ROWS) 
     """The first ``limit`` errors as a markdown table, and how many were left out."""
     if not errors:
         return "No analyst errors."
-    lines = ["| " + " | ".join(PREVIEW_COLUMNS) + " |", "|" + "---|" * len(PREVIEW_COLUMNS)]
-    for error in errors[:limit]:
-        row = error.as_dict()
-        lines.append("| " + " | ".join(_cell(row[c]) for c in PREVIEW_COLUMNS) + " |")
+    rows = [[error.as_dict()[c] for c in PREVIEW_COLUMNS] for error in errors[:limit]]
+    table = markdown_table(PREVIEW_COLUMNS, rows, CELL_LIMIT)
     if len(errors) > limit:
-        lines.append(f"\n… and {len(errors) - limit} more (see the full report).")
-    return "\n".join(lines)
+        table += f"\n\n… and {len(errors) - limit} more (see the full report)."
+    return table
 
-
-def _cell(value: str | None) -> str:
-    """Table-safe: pipes escaped, line breaks flattened, long values cut."""
-    if value is None:
-        return ""
-    text = value.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"

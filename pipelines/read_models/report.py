@@ -5,15 +5,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from pipelines.markdown import cell, markdown_table
 from pipelines.read_models.sync import Drift
 
 CELL_WIDTH = 60
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def drift_table(drifts: Sequence[Drift], limit: int = 20) -> str:
@@ -25,16 +20,11 @@ def drift_table(drifts: Sequence[Drift], limit: int = 20) -> str:
         else:
             detail = "no stored row" if d.kind == "missing" else "stored, but the source has no such row"
         rows.append((d.canonical_pk, d.kind, detail))
-    table = markdown_table(("canonical_pk", "kind", "difference"), rows)
+    table = markdown_table(("canonical_pk", "kind", "difference"), rows, CELL_WIDTH)
     return table + (f"\n\n… and {len(drifts) - limit} more" if len(drifts) > limit else "")
 
 
 def _short(values: dict[str, Any] | None, column: str) -> str:
     value = None if values is None else values.get(column)
-    return _cell(json.dumps(value, default=str) if isinstance(value, (dict, list)) else value)
+    return cell(json.dumps(value, default=str) if isinstance(value, (dict, list)) else value, CELL_WIDTH)
 
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= CELL_WIDTH else text[:CELL_WIDTH - 1] + "…"
