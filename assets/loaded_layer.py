@@ -38,7 +38,8 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
         overwrites = conn.execute(load("load/overwrites"), {"report_id": result.report_id}).fetchall()
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     return MaterializeResult(
-        metadata={"writes": result.writes, "overwritten_manual_values": len(overwrites), **counts},
+        metadata={"writes": result.writes, "overwritten_manual_values": len(overwrites),
+                  "key_checks": result.key_checks, **counts},
         check_results=[AssetCheckResult(
             check_name="manual_edits_kept", passed=not overwrites, severity=AssetCheckSeverity.WARN,
             metadata={"overwritten": len(overwrites), "table": "loader_overwrite", "preview": MetadataValue.md(

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import orjson
 import psycopg
+from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
 from pipelines import load_sql as ls
 from pipelines.errors import TerminalError
+from pipelines.foreign_key_checks import check_written, plan_key_checks, row_checks_skipped
 from pipelines.import_schema import ENTITIES, Entity
 from pipelines.load_order import check_ready
 from pipelines.sql_files import load
@@ -49,6 +51,8 @@ class LoadResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     overwrites: int = 0
     touched_passports: list[int] = field(default_factory=list)
+    key_checks: str = ""      # "set-based", or "row by row (why)": see foreign_key_checks
+    parents_locked: int = 0
 
     @property
     def writes(self) -> int:
@@ -71,21 +75,23 @@ def load_layer(conn: psycopg.Connection, version: str, entities: tuple[Entity, .
         result = LoadResult(version, ready.report_id)
         staged = _stage_all(conn, ready.mapped_path, entities)
         for entity in entities:
-            for statement in ls.digest_and_ids(entity):
-                conn.execute(statement)
-        for entity in entities:
             _refuse_unresolved(conn, entity, version)
             conn.execute(ls.snapshot_manual(entity))
+        plan = plan_key_checks(conn, ls.written_rows(entities))
+        with row_checks_skipped(conn, plan):
+            for entity in entities:
+                created = conn.execute(ls.insert_new(entity)).rowcount
+                updated = conn.execute(ls.update_changed(entity)).rowcount
+                result.tables[entity.table] = TableCounts(staged[entity.table], created, updated)
+            for entity in entities:
+                for link in entity.links:
+                    remove, add = ls.link_statements(link, entity)
+                    removed = conn.execute(remove).rowcount
+                    added = conn.execute(add).rowcount
+                    result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
+        result.parents_locked = check_written(conn, plan, version)
+        result.key_checks = "set-based" if plan.replica else f"row by row ({plan.reason})"
         for entity in entities:
-            created = conn.execute(ls.insert_new(entity)).rowcount
-            updated = conn.execute(ls.update_changed(entity)).rowcount
-            result.tables[entity.table] = TableCounts(staged[entity.table], created, updated)
-        for entity in entities:
-            for link in entity.links:
-                remove, add = ls.link_statements(link, entity)
-                removed = conn.execute(remove).rowcount
-                added = conn.execute(add).rowcount
-                result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
             result.overwrites += conn.execute(ls.report_overwrites(entity), {
                 "report_id": ready.report_id, "bookkeeping": list(ls.BOOKKEEPING)}).rowcount
         result.touched_passports = [i for (i,) in conn.execute(
@@ -99,31 +105,37 @@ def load_layer(conn: psycopg.Connection, version: str, entities: tuple[Entity, .
 
 
 def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...]) -> dict[str, int]:
-    """Create and fill every staging table from the mapped CSV files; rows per table."""
+    """Create and fill every staging table from the mapped CSV files; rows per table.
+
+    An entity's rows are copied into a raw table, then staged in one pass with their ids
+    and digests (``ls.stage_entity``); a link's rows are its staging table as copied."""
     manifest = orjson.loads((folder / "manifest.json").read_bytes())
     staged: dict[str, int] = {}
     for entity in entities:
         target = dict(conn.execute(ls.TARGET_TYPES, (entity.table,)).fetchall())
-        _stage(conn, folder, manifest, entity.table, entity.columns, ls.stage_types(entity.mapped_columns, target))
-        staged[entity.table] = _count(conn, entity.table)
+        raw = ls.raw_of(entity.table)
+        _copy(conn, folder, manifest, entity.table, raw, entity.columns,
+              ls.stage_types(entity.mapped_columns, target))
+        staged[entity.table] = conn.execute(ls.stage_entity(entity)).rowcount
+        conn.execute(ls.q("DROP TABLE {raw}; ANALYZE {stage}", raw=raw, stage=ls.stage_of(entity.table)))
         for link in entity.links:
             link_types = dict(conn.execute(ls.TARGET_TYPES, (link.table,)).fetchall())
             types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
-            _stage(conn, folder, manifest, link.table, link.columns, types)
+            _copy(conn, folder, manifest, link.table, ls.stage_of(link.table), link.columns, types)
+            conn.execute(ls.q("ANALYZE {stage}", stage=ls.stage_of(link.table)))
             staged[link.table] = _count(conn, link.table)
     return staged
 
 
-def _stage(conn: psycopg.Connection, folder: Path, manifest: dict, table: str, columns: tuple[str, ...],
-           types: dict[str, str]) -> None:
+def _copy(conn: psycopg.Connection, folder: Path, manifest: dict, table: str, into: sql.Identifier,
+          columns: tuple[str, ...], types: dict[str, str]) -> None:
     if tuple(manifest[table]["columns"]) != columns:
         raise TerminalError(f"{folder}: {table}.csv has columns {manifest[table]['columns']}, the import "
                             f"declarations expect {list(columns)}: validate the layer again")
-    conn.execute(ls.create_stage(table, columns, types))
-    with conn.cursor().copy(ls.copy_stage(table, columns)) as copy, open(folder / manifest[table]["file"], "rb") as f:
+    conn.execute(ls.create_raw(into, columns, types))
+    with conn.cursor().copy(ls.copy_raw(into, columns)) as copy, open(folder / manifest[table]["file"], "rb") as f:
         while block := f.read(COPY_BLOCK):
             copy.write(block)
-    conn.execute(ls.q("ANALYZE {stage}", stage=ls.stage_of(table)))
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:

@@ -4,8 +4,8 @@ Every statement works on whole staging tables (no per-row round trips). Names ar
 composed with psycopg.sql.Identifier; values are bound parameters. For one entity
 ``T`` with staging table ``stage_T``:
 
-1. ``stage_T`` gets each row's target id (existing by ext_id, else pre-allocated from
-   T's identity) and its digest. Pre-allocating lets one INSERT write new passports
+1. ``stage_T`` is made in one pass from the copied rows: each row's target id (existing
+   by ext_id, else pre-allocated from T's identity), its digest, and whether it changes. Pre-allocating lets one INSERT write new passports
    whose parents are new passports of the same layer, in any order: foreign keys are
    checked at the end of the statement, and each row gets exactly one history row.
 2. Rows an analyst edited whose upstream changed are snapshotted before the update,
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
+from pipelines.foreign_key_checks import WrittenRows
 from pipelines.import_schema import Entity, Link, MappedColumn
 
 BOOKKEEPING = ("id", "report_id", "auto_imported", "import_digest")
@@ -24,13 +25,17 @@ TARGET_TYPES = """
 SELECT a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"""
 
-CREATE_STAGE = "CREATE TEMP TABLE {stage} ({columns}, id bigint, digest uuid, is_new boolean NOT NULL DEFAULT false) ON COMMIT DROP"
-COPY_STAGE = "COPY {stage} ({columns}) FROM STDIN (FORMAT csv)"
-EXISTING_IDS = "UPDATE {stage} s SET id = t.id FROM {table} t WHERE t.ext_id = s.ext_id"
-NEW_IDS_AND_DIGEST = """
-UPDATE {stage} SET digest = md5(ROW({data})::text)::uuid,
-                   id = coalesce(id, nextval(pg_get_serial_sequence({table_name}, 'id'))),
-                   is_new = (id IS NULL)"""
+CREATE_RAW = "CREATE TEMP TABLE {raw} ({columns}) ON COMMIT DROP"
+COPY_RAW = "COPY {raw} ({columns}) FROM STDIN (FORMAT csv)"
+# One pass from the copied rows to the staging table (no UPDATE of every staged row):
+# target id (existing by ext_id, else pre-allocated from T's identity), digest of the
+# data columns, new or not, and whether the write changes the row (new or digest differs).
+STAGE_ENTITY = """
+CREATE TEMP TABLE {stage} ON COMMIT DROP AS
+SELECT x.*, coalesce(x.existing_id, nextval(pg_get_serial_sequence({table_name}, 'id'))) AS id,
+       x.existing_id IS NULL AS is_new, x.digest IS DISTINCT FROM x.existing_digest AS changed
+FROM (SELECT r.*, t.id AS existing_id, t.import_digest AS existing_digest, md5(ROW({data})::text)::uuid AS digest
+      FROM {raw} r LEFT JOIN {table} t ON t.ext_id = r.ext_id) x"""
 SNAPSHOT_MANUAL = """
 CREATE TEMP TABLE {snapshot} ON COMMIT DROP AS
 SELECT t.id, t.ext_id, to_jsonb(t) AS manual, to_jsonb(h) AS imported_before
@@ -51,7 +56,7 @@ WHERE m.key <> ALL (%(bookkeeping)s)
   AND m.value IS DISTINCT FROM to_jsonb(t) -> m.key"""
 UPDATE_CHANGED = """
 UPDATE {table} t SET ({targets}, import_digest) = ({values}, r.digest)
-FROM (SELECT s.id, s.digest, {resolved} FROM {stage} s {joins} WHERE NOT s.is_new) r
+FROM (SELECT s.id, s.digest, {resolved} FROM {stage} s {joins} WHERE NOT s.is_new AND s.changed) r
 WHERE t.id = r.id AND t.import_digest IS DISTINCT FROM r.digest"""
 INSERT_NEW = """
 INSERT INTO {table} (id, {targets}, import_digest) OVERRIDING SYSTEM VALUE
@@ -65,6 +70,9 @@ ADD_LINKS = """
 INSERT INTO {table} ({owner}, {target})
 SELECT DISTINCT o.id, s.{target} FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}
 WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} = s.{target})"""
+# The rows of a table a load wrote (links: a superset, every link of a staged owner), for key checks.
+WRITTEN_ENTITY_ROWS = "FROM {table} c JOIN {stage} s ON s.id = c.id AND s.changed"
+WRITTEN_LINK_ROWS = "FROM {table} c JOIN {owner_stage} s ON s.id = c.{owner}"
 
 
 def stage_of(table: str) -> sql.Identifier:
@@ -81,13 +89,23 @@ def _ids(names: tuple[str, ...] | list[str], prefix: str | None = None) -> sql.C
     return sql.SQL(", ").join(sql.Identifier(prefix, n) if prefix else sql.Identifier(n) for n in names)
 
 
-def create_stage(table: str, columns: tuple[str, ...], types: dict[str, str]) -> sql.Composed:
+def raw_of(table: str) -> sql.Identifier:
+    return sql.Identifier(f"raw_{table}")
+
+
+def create_raw(raw: sql.Identifier, columns: tuple[str, ...], types: dict[str, str]) -> sql.Composed:
     defs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns)
-    return q(CREATE_STAGE, stage=stage_of(table), columns=defs)
+    return q(CREATE_RAW, raw=raw, columns=defs)
 
 
-def copy_stage(table: str, columns: tuple[str, ...]) -> sql.Composed:
-    return q(COPY_STAGE, stage=stage_of(table), columns=_ids(columns))
+def copy_raw(raw: sql.Identifier, columns: tuple[str, ...]) -> sql.Composed:
+    return q(COPY_RAW, raw=raw, columns=_ids(columns))
+
+
+def stage_entity(entity: Entity) -> sql.Composed:
+    data = _ids([c for c in entity.columns if c != entity.ext_id], "r")
+    return q(STAGE_ENTITY, stage=stage_of(entity.table), raw=raw_of(entity.table), table=entity.table,
+             table_name=sql.Literal(entity.table), data=data)
 
 
 def stage_types(entity_columns: tuple[MappedColumn, ...], target: dict[str, str]) -> dict[str, str]:
@@ -146,12 +164,6 @@ def unresolved_checks(entity: Entity) -> list[sql.Composed]:
             for name, expr in exprs.items()]
 
 
-def digest_and_ids(entity: Entity) -> list[sql.Composed]:
-    data = _ids([c for c in entity.columns if c != entity.ext_id])
-    return [q(EXISTING_IDS, stage=stage_of(entity.table), table=entity.table),
-            q(NEW_IDS_AND_DIGEST, stage=stage_of(entity.table), data=data, table_name=sql.Literal(entity.table))]
-
-
 def snapshot_manual(entity: Entity) -> sql.Composed:
     return q(SNAPSHOT_MANUAL, snapshot=f"manual_{entity.table}", stage=stage_of(entity.table),
              table=entity.table, history=f"{entity.table}_history")
@@ -166,3 +178,15 @@ def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Compos
     names = dict(table=link.table, owner_stage=stage_of(owner.table), stage=stage_of(link.table),
                  owner=link.owner_column, owner_ext=link.owner_ext_column, target=link.target_column)
     return q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
+
+
+def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
+    """Every table a load writes, with the rows it may have written; links are also deleted from."""
+    written: list[WrittenRows] = []
+    for entity in entities:
+        written.append(WrittenRows(entity.table, q(WRITTEN_ENTITY_ROWS, table=entity.table,
+                                                     stage=stage_of(entity.table))))
+        written += [WrittenRows(link.table, q(WRITTEN_LINK_ROWS, table=link.table, owner_stage=stage_of(entity.table),
+                                              owner=link.owner_column), deletes=True)
+                    for link in entity.links]
+    return tuple(written)
