@@ -36,8 +36,12 @@ def main() -> int:
         return stages[name]
 
     versions = stage("split", "bench.strata_stages:split").result["versions"]
-    stage("validate", "bench.strata_stages:validate", versions=versions)
-    stage("load", "bench.strata_stages:load", versions=versions)
+    both = stage("overlapped", "bench.strata_stages:overlapped", versions=versions)
+    worker_rss = max(layer["worker_peak_rss_mb"] for layer in both.result["validate_layers"])
+    stages["validate"] = StageRun("validate", sum(x["seconds"] for x in both.result["validate_layers"]),
+                                  worker_rss, {"layers": both.result["validate_layers"]})
+    stages["load"] = StageRun("load", sum(x["seconds"] for x in both.result["load_layers"]),
+                              both.peak_rss_mb, {"layers": both.result["load_layers"]})
     if "reload" not in skip:
         print("bench: reload (strata load of the same export) ...", flush=True)
         strata = str(Path(sys.executable).with_name("strata"))

@@ -1,14 +1,16 @@
 """Strata's own stages, each called in a child process by ``bench.child``: the engine directly.
 
-split = ``register`` (hash + archive copy + streaming split); validate = ``validate_registered``
-of every layer in order, before any load (what `strata load` does: all errors at once);
-load = ``load_layer`` of every layer in order with the read-model refresh the asset runs in
-the same transaction. Rows are the flattened rows staged per table (passport, maintenance,
+split = ``register`` (hash + archive copy + streaming split); then, as `strata load` runs
+them, validation (``validate_registered`` of every layer in order, in a worker process) and
+loads (``load_layer`` of each layer once it is valid, with the read-model refresh the asset
+runs in the same transaction) overlapped (``layer_pipeline.validate_while_loading``); and,
+for the Dagster comparison, both in turn (``validate``, ``load``). Rows are the flattened rows staged per table (passport, maintenance,
 measurement, sign, maintenance_crew), the unit the COPY limit and dlt are measured in.
 """
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from bench.environment import BenchEnv
 from pipelines import file_registry
 from pipelines.database import connect
 from pipelines.layer_load import load_layer
+from pipelines.layer_pipeline import ValidationSummary, validate_in_worker, validate_while_loading
 from pipelines.layer_validation import registered_layer, validate_registered
 from pipelines.read_models.passport_overview import refresh_passport_overview
 
@@ -45,6 +48,30 @@ def split(args: dict[str, Any]) -> dict[str, Any]:
         versions = [v for (v,) in conn.execute(LAYERS, (registered.id,))]
     return {"seconds": time.perf_counter() - started, "split_seconds": timed.get("split", 0.0),
             "bytes": registered.size_bytes, "file_id": registered.id, "versions": versions}
+
+
+def overlapped(args: dict[str, Any]) -> dict[str, Any]:
+    """Validate every layer in a worker while each valid layer loads here; per layer, both timings."""
+    env = _env(args)
+    validated, loaded = [], []
+    with connect(env.strata_url) as conn:
+        def load_one(version: str, _summary: ValidationSummary) -> dict[str, Any]:
+            started = time.perf_counter()
+            result = load_layer(conn, version,
+                                after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
+            return {"version": version, "seconds": time.perf_counter() - started,
+                    "rows": sum(c.staged for c in result.tables.values()), "writes": result.writes,
+                    "key_checks": result.key_checks}
+
+        for outcome in validate_while_loading(args["versions"], partial(validate_in_worker, env.strata_url),
+                                              lambda s: s.valid, load_one):
+            summary = outcome.validated
+            if outcome.loaded is None:
+                raise SystemExit(f"bench: layer {summary.version} has {summary.errors} analyst errors")
+            validated.append({"version": summary.version, "seconds": summary.seconds, "reports": summary.reports,
+                              "rows": summary.rows, "worker_peak_rss_mb": summary.peak_rss_mb})
+            loaded.append(outcome.loaded)
+    return {"validate_layers": validated, "load_layers": loaded}
 
 
 def validate(args: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import orjson
 
 from pipelines.bootstrap import prepare
 from pipelines.database import connect
+from pipelines.layer_pipeline import validate_while_loading
 from pipelines.settings import Settings
 from pipelines.sql_files import load
 
@@ -46,36 +49,63 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
         if loaded:
             print(f"  {version}: loaded already with this content, skipped")
     blocked: list[str] = []
+    versions, reports = [version for version, _ in pending], dict(pending)
+    validate = partial(_validate_run, settings.database_url, str(settings.home.root))
     with DagsterInstance.get() as instance:
-        for version, reports in pending:  # validate all first: analysts see every error at once
-            run = materialize([raw_layer, loaded_layer], selection=[raw_layer], partition_key=version,
-                              instance=instance, resources=resources, raise_on_error=False,
-                              run_config=QUIET_RUN)
-            check = next((e for e in run.get_asset_check_evaluations() if e.check_name == "layer_is_valid"), None)
-            if run.success and check is not None and check.passed:
-                print(f"  {version}: {reports:,} reports valid")
-                continue
-            blocked.append(version)
-            errors = check.metadata["errors"].value if check is not None else "?"
-            where = check.metadata["errors_csv"].value if check is not None else "the run's log"
-            print(f"  {version}: BLOCKED, {errors} analyst errors (see {where} or `strata errors {version}`)")
-        for version, _ in pending:
-            if version in blocked:
-                break
-            run = materialize([raw_layer, loaded_layer], selection=[loaded_layer], partition_key=version,
-                              instance=instance, resources=resources, raise_on_error=False,
-                              run_config=QUIET_RUN)
-            if not run.success:
+        def load_run(version: str, _validated: ValidatedRun):
+            return materialize([raw_layer, loaded_layer], selection=[loaded_layer], partition_key=version,
+                               instance=instance, resources=resources, raise_on_error=False, run_config=QUIET_RUN)
+
+        # every layer is validated (analysts see every error at once); each loads once it and
+        # all before it are valid, while the next one validates (pipelines/layer_pipeline.py)
+        for outcome in validate_while_loading(versions, validate, lambda v: v.passed, load_run,
+                                              lambda run: run.success):
+            version, validated, run = outcome.version, outcome.validated, outcome.loaded
+            if not validated.passed:
                 blocked.append(version)
-                print(f"  {version}: load FAILED: {_failure(run)}")
-                break
-            meta = run.asset_materializations_for_node("loaded_layer")[0].metadata
-            print(f"  {version}: loaded, {meta['writes'].value:,} rows written, "
-                  f"{meta['overwritten_manual_values'].value} manual values overwritten")
+                print(f"  {version}: BLOCKED, {validated.errors} analyst errors "
+                      f"(see {validated.where} or `strata errors {version}`)")
+            elif run is None:
+                print(f"  {version}: {reports[version]:,} reports valid, not loaded: an earlier layer is blocked")
+            elif not run.success:
+                blocked.append(version)
+                print(f"  {version}: load FAILED ({reports[version]:,} reports valid): {_failure(run)}")
+            else:
+                meta = run.asset_materializations_for_node("loaded_layer")[0].metadata
+                print(f"  {version}: loaded, {reports[version]:,} reports valid, {meta['writes'].value:,} rows "
+                      f"written, {meta['overwritten_manual_values'].value} manual values overwritten")
     with connect(urls.strata) as conn:
         loaded_now = conn.execute("SELECT max(version) FROM loader_report WHERE loaded_at IS NOT NULL").fetchone()[0]
     print(f"loaded through {loaded_now or 'nothing'}" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
     return 1 if blocked else 0
+
+
+@dataclass(frozen=True)
+class ValidatedRun:
+    """What the validation worker reports of one raw_layer run (picklable, small)."""
+
+    passed: bool
+    errors: object
+    where: object
+
+
+def _validate_run(database_url: str | None, strata_home: str, version: str) -> ValidatedRun:
+    """One raw_layer run (validation + blocking check) in the worker process."""
+    from dagster import DagsterInstance, materialize
+
+    from assets.loaded_layer import loaded_layer
+    from assets.raw_layer import raw_layer
+    from resources.database import DatabaseResource
+
+    resources = {"database": DatabaseResource(database_url=database_url, strata_home=strata_home)}
+    with DagsterInstance.get() as instance:
+        run = materialize([raw_layer, loaded_layer], selection=[raw_layer], partition_key=version,
+                          instance=instance, resources=resources, raise_on_error=False, run_config=QUIET_RUN)
+    check = next((e for e in run.get_asset_check_evaluations() if e.check_name == "layer_is_valid"), None)
+    if check is None:
+        return ValidatedRun(False, "?", f"the run's log ({_failure(run)})")
+    meta = {k: v.value for k, v in check.metadata.items()}
+    return ValidatedRun(run.success and check.passed, meta.get("errors", "?"), meta.get("errors_csv", "the run's log"))
 
 
 def _failure(run) -> str:

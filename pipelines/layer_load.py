@@ -117,12 +117,13 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
         _copy(conn, folder, manifest, entity.table, raw, entity.columns,
               ls.stage_types(entity.mapped_columns, target))
         staged[entity.table] = conn.execute(ls.stage_entity(entity)).rowcount
-        conn.execute(ls.q("DROP TABLE {raw}; ANALYZE {stage}", raw=raw, stage=ls.stage_of(entity.table)))
+        conn.execute(ls.q("DROP TABLE {raw}", raw=raw))
+        conn.execute(ls.analyze_stage(entity))
         for link in entity.links:
             link_types = dict(conn.execute(ls.TARGET_TYPES, (link.table,)).fetchall())
             types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
             _copy(conn, folder, manifest, link.table, ls.stage_of(link.table), link.columns, types)
-            conn.execute(ls.q("ANALYZE {stage}", stage=ls.stage_of(link.table)))
+            conn.execute(ls.analyze_link_stage(link))
             staged[link.table] = _count(conn, link.table)
     return staged
 

@@ -190,3 +190,14 @@ def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
                                               owner=link.owner_column), deletes=True)
                     for link in entity.links]
     return tuple(written)
+
+
+def analyze_stage(entity: Entity) -> sql.Composed:
+    """Statistics for what the load joins and filters on only: the other columns' cost ANALYZE time."""
+    columns = ["ext_id", "id", "is_new", "changed", *(c.name for c in entity.mapped_columns if c.resolves)]
+    return q("ANALYZE {stage} ({columns})", stage=stage_of(entity.table), columns=_ids(columns))
+
+
+def analyze_link_stage(link: Link) -> sql.Composed:
+    return q("ANALYZE {stage} ({columns})", stage=stage_of(link.table),
+             columns=_ids([link.owner_ext_column, link.target_column]))
