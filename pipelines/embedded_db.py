@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import time
 import warnings
 
 from pipelines.settings import StrataHome
@@ -46,6 +47,11 @@ def _apply_settings(url: str) -> None:
             conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
         if changed:
             conn.execute("SELECT pg_reload_conf()")
+    for _ in range(40 if changed else 0):  # the reload is asynchronous: let the next command see it
+        with psycopg.connect(url, autocommit=True) as conn:
+            if all(conn.execute("SELECT current_setting(%s)", (k,)).fetchone()[0] == v for k, v in changed.items()):
+                return
+        time.sleep(0.05)
 
 
 def is_running(home: StrataHome) -> bool:
