@@ -14,11 +14,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from bench.environment import BenchEnv
 from pipelines import file_registry
 from pipelines.database import connect
 from pipelines.layer_load import load_layer
-from pipelines.layer_pipeline import ValidationSummary, validate_in_worker, validate_while_loading
+from pipelines.layer_pipeline import validate_in_worker, validate_while_loading
 from pipelines.layer_validation import registered_layer, validate_registered
 from pipelines.read_models.passport_overview import refresh_passport_overview
 
@@ -55,16 +57,8 @@ def overlapped(args: dict[str, Any]) -> dict[str, Any]:
     env = _env(args)
     validated, loaded = [], []
     with connect(env.strata_url) as conn:
-        def load_one(version: str, _summary: ValidationSummary) -> dict[str, Any]:
-            started = time.perf_counter()
-            result = load_layer(conn, version,
-                                after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
-            return {"version": version, "seconds": time.perf_counter() - started,
-                    "rows": sum(c.staged for c in result.tables.values()), "writes": result.writes,
-                    "key_checks": result.key_checks}
-
         for outcome in validate_while_loading(args["versions"], partial(validate_in_worker, env.strata_url),
-                                              lambda s: s.valid, load_one):
+                                              lambda s: s.valid, lambda version, _summary: _load_one(conn, version)):
             summary = outcome.validated
             if outcome.loaded is None:
                 raise SystemExit(f"bench: layer {summary.version} has {summary.errors} analyst errors")
@@ -91,15 +85,17 @@ def validate(args: dict[str, Any]) -> dict[str, Any]:
 
 def load(args: dict[str, Any]) -> dict[str, Any]:
     """Load the given layers in order, as loaded_layer does (read model refreshed in the transaction)."""
-    env, layers = _env(args), []
-    with connect(env.strata_url) as conn:
-        for version in args["versions"]:
-            started = time.perf_counter()
-            result = load_layer(conn, version,
-                                after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
-            layers.append({"version": version, "seconds": time.perf_counter() - started,
-                           "rows": sum(c.staged for c in result.tables.values()), "writes": result.writes})
-    return {"layers": layers}
+    with connect(_env(args).strata_url) as conn:
+        return {"layers": [_load_one(conn, version) for version in args["versions"]]}
+
+
+def _load_one(conn: psycopg.Connection, version: str) -> dict[str, Any]:
+    """One layer loaded as loaded_layer does it (read model refreshed in the transaction), timed."""
+    started = time.perf_counter()
+    result = load_layer(conn, version, after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
+    return {"version": version, "seconds": time.perf_counter() - started,
+            "rows": sum(c.staged for c in result.tables.values()), "writes": result.writes,
+            "key_checks": result.key_checks}
 
 
 def validate_and_load(args: dict[str, Any]) -> dict[str, Any]:

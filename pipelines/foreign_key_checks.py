@@ -77,6 +77,11 @@ class KeyCheckPlan:
     checks: tuple[tuple[WrittenRows, tuple[ForeignKey, ...]], ...]
     reason: str  # why origin mode, for the load's metadata; "" in replica mode
 
+    @property
+    def description(self) -> str:
+        """What the load's metadata says: ``set-based`` or ``row by row (why)``."""
+        return "set-based" if self.replica else f"row by row ({self.reason})"
+
 
 def plan_key_checks(conn: psycopg.Connection, written: tuple[WrittenRows, ...]) -> KeyCheckPlan:
     """Decide inside the load's transaction, before it writes."""

@@ -90,7 +90,7 @@ def load_layer(conn: psycopg.Connection, version: str, entities: tuple[Entity, .
                     added = conn.execute(add).rowcount
                     result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
         result.parents_locked = check_written(conn, plan, version)
-        result.key_checks = "set-based" if plan.replica else f"row by row ({plan.reason})"
+        result.key_checks = plan.description
         for entity in entities:
             result.overwrites += conn.execute(ls.report_overwrites(entity), {
                 "report_id": ready.report_id, "bookkeeping": list(ls.BOOKKEEPING)}).rowcount

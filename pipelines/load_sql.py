@@ -5,9 +5,10 @@ composed with psycopg.sql.Identifier; values are bound parameters. For one entit
 ``T`` with staging table ``stage_T``:
 
 1. ``stage_T`` is made in one pass from the copied rows: each row's target id (existing
-   by ext_id, else pre-allocated from T's identity), its digest, and whether it changes. Pre-allocating lets one INSERT write new passports
-   whose parents are new passports of the same layer, in any order: foreign keys are
-   checked at the end of the statement, and each row gets exactly one history row.
+   by ext_id, else pre-allocated from T's identity), its digest, and whether it changes.
+   Pre-allocating lets one INSERT write new passports whose parents are new passports of
+   the same layer, in any order: foreign keys are checked after the writes
+   (``foreign_key_checks``), and each row gets exactly one history row.
 2. Rows an analyst edited whose upstream changed are snapshotted before the update,
    so the overwritten manual values can be reported after it.
 3. UPDATE the rows whose digest differs; INSERT the new rows.
