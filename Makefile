@@ -45,7 +45,7 @@ clean:
 # Regenerate pipelines/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
 # pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
 gen-types: install
-	$(BIN)/python -m pipelines.export_types
+	$(BIN)/python -m pipelines.contract.generate_models
 
 # Measure every stage against plain COPY and dlt on a ≥1 GB generated export (cached in bench-data/,
 # gitignored); not part of `make test`. BENCH_PASSPORTS / BENCH_LAYERS shrink it while developing.
@@ -56,11 +56,11 @@ $(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench
 
-# The UI end to end (tests/test_ui_e2e.py, ~1 min: dagster dev + daemon on the embedded server, a layer
+# The UI end to end (tests/assets/test_ui_e2e.py, ~1 min: dagster dev + daemon on the embedded server, a layer
 # launched through GraphQL); kept out of `make test` for speed, run by CI after it.
 .PHONY: e2e screenshot
 e2e: install
-	STRATA_E2E=1 $(BIN)/python -m pytest -q tests/test_ui_e2e.py
+	STRATA_E2E=1 $(BIN)/python -m pytest -q tests/assets/test_ui_e2e.py
 
 # docs/asset-graph.png for the README (needs chromium: apt-get install chromium).
 screenshot: install

@@ -4,7 +4,7 @@ from pathlib import Path
 from dagster import Config, OpExecutionContext, job, op
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
-from pipelines.profile_creation import create_profiles
+from pipelines.fixups.profile_creation import create_profiles
 from resources.database import DatabaseResource
 
 

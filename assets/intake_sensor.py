@@ -1,11 +1,18 @@
 """The drop-folder sensor: register new exports, request runs for new or changed layers."""
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
 from assets.jobs import layer_job
-from pipelines.drop_folder import DropCursor
-from pipelines.errors import TransientError
-from pipelines.intake import scan_drop_folder
+from pipelines.core.exceptions import TransientError
+from pipelines.intake.drop_folder import DropCursor
+from pipelines.intake.drop_scan import scan_drop_folder
 from resources.database import DatabaseResource
 from resources.intake import DropFolderResource
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from pipelines.dagster_instance import FLOW_TAG
-
+from assets.instance import FLOW_TAG
 
 layer_job = define_asset_job(
     "layer_job",

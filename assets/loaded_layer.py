@@ -14,10 +14,10 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
 from assets.raw_layer import raw_layer
-from pipelines.layer_load import load_layer
-from pipelines.markdown import markdown_table
+from pipelines.core.markdown import markdown_table
+from pipelines.db.sql_text import read_sql
+from pipelines.load.transaction import load_layer
 from pipelines.read_models.passport_overview import refresh_passport_overview
-from pipelines.sql_files import load
 from resources.database import DatabaseResource
 
 MANUAL_EDITS_KEPT = AssetCheckSpec(
@@ -35,7 +35,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
     with terminal_as_failure(), database.connect() as conn:
         result = load_layer(conn, context.partition_key,
                             after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
-        overwrites = conn.execute(load("load/overwrites"), {"report_id": result.report_id}).fetchall()
+        overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     return MaterializeResult(
         metadata={"writes": result.writes, "overwritten_manual_values": len(overwrites),

@@ -1,11 +1,19 @@
 """raw_layer[YYYY-MM]: one layer's spool, validated, with the blocking check layer_is_valid."""
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, DataVersion,
-                     MaterializeResult, MetadataValue, asset)
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
-from pipelines.error_reports import preview_markdown, write_reports
-from pipelines.layer_validation import registered_layer, validate_registered
+from pipelines.fixups.error_files import preview_markdown, write_reports
+from pipelines.validation.registered import registered_layer, validate_registered
 from resources.database import DatabaseResource
 
 LAYER_IS_VALID = AssetCheckSpec(

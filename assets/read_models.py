@@ -21,7 +21,8 @@ from dagster import (
 )
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
-from pipelines.markdown import markdown_table
+from pipelines.core.markdown import markdown_table
+from pipelines.read_models.drift_tables import drift_table
 from pipelines.read_models.event_sales import (
     EVENT_SALES,
     event_sales_drift,
@@ -32,7 +33,6 @@ from pipelines.read_models.passport_overview import (
     passport_overview_drift,
     rebuild_passport_overview,
 )
-from pipelines.read_models.report import drift_table
 from pipelines.read_models.sync import Drift, ReadModel, SyncResult, preview, row_count
 from resources.billig import BilligResource
 from resources.database import DatabaseResource

@@ -16,10 +16,10 @@ import orjson
 from psycopg import sql
 
 from bench.environment import BenchEnv
-from pipelines import load_sql as ls
-from pipelines.database import connect
-from pipelines.import_schema import ENTITIES
-from pipelines.layer_validation import mapped_dir, registered_layer
+from pipelines.contract.declarations import ENTITIES
+from pipelines.db.connection import connect
+from pipelines.load import statements
+from pipelines.validation.registered import mapped_dir, registered_layer
 
 SCHEMA = "bench_copy"
 BLOCK = 1 << 20
@@ -45,7 +45,7 @@ def _create(conn: Any) -> list[tuple[str, tuple[str, ...]]]:
     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}").format(s=sql.Identifier(SCHEMA)))
     created = []
     for table, _, renamed in _tables():
-        target = dict(conn.execute(ls.TARGET_TYPES, (table,)).fetchall())
+        target = dict(conn.execute(statements.TARGET_TYPES, (table,)).fetchall())
         columns = tuple(renamed.values())
         defs = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL("text" if name != column and name.endswith("ext_id")

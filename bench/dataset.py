@@ -4,7 +4,7 @@ A 1 GB export takes minutes to generate, so it is cached under ``bench-data/`` i
 named by the arguments (``export-p400000-l12-s7``); a ``.complete`` marker is written
 last, so an interrupted generation is redone rather than half-used. The generator is the
 shared reference one (``../shared/datagen/make_export.py``, it also writes truth.json);
-without it we fall back to ``pipelines.sample``, which has no size knob worth benching,
+without it we fall back to ``pipelines.sample.export``, which has no size knob worth benching,
 so we stop with a clear message instead of measuring a toy.
 """
 from __future__ import annotations
@@ -62,7 +62,7 @@ def ensure_export(passports: int, layers: int, seed: int = SEED) -> BenchExport:
         return bench
     if not GENERATOR.is_file():
         raise SystemExit(f"bench: the reference generator {GENERATOR} is absent (../shared is not checked out "
-                         "next to this clone). pipelines.sample writes only a small demo export, too small to "
+                         "next to this clone). pipelines.sample.export writes only a small demo export, too small to "
                          "benchmark; put ../shared/datagen in place, or copy a generated folder with "
                          f"export.json + reference/ to {bench.folder} and create {MARKER} in it.")
     bench.folder.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,9 @@ import orjson
 
 from bench.dataset import DATA
 from bench.environment import BenchEnv
-from pipelines.database import connect
-from pipelines.layer_validation import registered_layer
-from pipelines.spool_reading import read_lines
+from pipelines.db.connection import connect
+from pipelines.intake.spools import read_lines
+from pipelines.validation.registered import registered_layer
 
 DATASET = "bench_dlt"
 WORK = DATA / "dlt"

@@ -15,12 +15,17 @@ from pathlib import Path
 
 from psycopg import sql
 
+from assets.instance import prepare_instance
 from bench.dataset import DATA, BenchExport
-from pipelines.bootstrap import prepare
-from pipelines.database import DatabaseUrls, connect, resolve
-from pipelines.seed import seed
-from pipelines.settings import DAGSTER_DATABASE, STRATA_DATABASE, Settings, StrataHome
-from pipelines.urls import database_name, with_database
+from pipelines.core.settings import (
+    DAGSTER_DATABASE,
+    STRATA_DATABASE,
+    Settings,
+    StrataHome,
+)
+from pipelines.db.connection import DatabaseUrls, connect, resolve
+from pipelines.db.urls import database_name, with_database
+from pipelines.seed.seeding import seed
 
 HOME = DATA / "home"
 BENCH_DATABASE = "strata_bench"
@@ -73,7 +78,7 @@ def _reset_databases(settings: Settings) -> DatabaseUrls:
     with connect(with_database(urls.strata, "postgres"), autocommit=True) as conn:
         for name in names:
             conn.execute(sql.SQL(DROP).format(sql.Identifier(name)))
-    urls, _ = prepare(settings)
+    urls, _ = prepare_instance(settings)
     assert database_name(urls.strata) in (STRATA_DATABASE, BENCH_DATABASE)
     return urls
 

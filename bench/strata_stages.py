@@ -17,12 +17,12 @@ from typing import Any
 import psycopg
 
 from bench.environment import BenchEnv
-from pipelines import file_registry
-from pipelines.database import connect
-from pipelines.layer_load import load_layer
-from pipelines.layer_pipeline import validate_in_worker, validate_while_loading
-from pipelines.layer_validation import registered_layer, validate_registered
+from pipelines.db.connection import connect
+from pipelines.intake import registration
+from pipelines.load.overlap import validate_in_worker, validate_while_loading
+from pipelines.load.transaction import load_layer
 from pipelines.read_models.passport_overview import refresh_passport_overview
+from pipelines.validation.registered import registered_layer, validate_registered
 
 LAYERS = "SELECT version FROM loader_file_layer WHERE file_id = %s ORDER BY version"
 
@@ -34,7 +34,7 @@ def _env(args: dict[str, Any]) -> BenchEnv:
 def split(args: dict[str, Any]) -> dict[str, Any]:
     """Register the export; the split's own seconds are timed around ``split_export``."""
     env, timed = _env(args), {}
-    original = file_registry.split_export
+    original = registration.split_export
 
     def timed_split(*a: Any, **k: Any) -> Any:
         started = time.perf_counter()
@@ -43,10 +43,10 @@ def split(args: dict[str, Any]) -> dict[str, Any]:
         finally:
             timed["split"] = time.perf_counter() - started
 
-    file_registry.split_export = timed_split
+    registration.split_export = timed_split
     started = time.perf_counter()
     with connect(env.strata_url) as conn:
-        registered = file_registry.register(conn, Path(args["export"]), env.settings().home, reuse=True)
+        registered = registration.register(conn, Path(args["export"]), env.settings().home, reuse=True)
         versions = [v for (v,) in conn.execute(LAYERS, (registered.id,))]
     return {"seconds": time.perf_counter() - started, "split_seconds": timed.get("split", 0.0),
             "bytes": registered.size_bytes, "file_id": registered.id, "versions": versions}

@@ -10,7 +10,7 @@ from dagster import ConfigurableResource
 from pipelines.billig.layout import DEFAULT_CHUNK_SIZE, BilligConfig
 from pipelines.billig.reader import BilligReader, open_reader
 from pipelines.billig.settings import BilligSettings
-from pipelines.settings import StrataHome
+from pipelines.core.settings import StrataHome
 
 
 class BilligResource(ConfigurableResource):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipelines.settings import StrataHome
+from pipelines.core.settings import StrataHome
 
 
 class DropFolderResource(ConfigurableResource):

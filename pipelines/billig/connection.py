@@ -27,7 +27,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-from pipelines.errors import TerminalError, TransientError
+from pipelines.core.exceptions import TerminalError, TransientError
 
 Row = dict[str, Any]
 SQLITE_IDS = "(SELECT value FROM json_each(?))"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pipelines.errors import TerminalError
-from pipelines.settings import StrataHome
-from pipelines.sql_files import load
+from pipelines.core.exceptions import TerminalError
+from pipelines.core.settings import StrataHome
+from pipelines.db.sql_text import read_sql
 
 OLD_EVENT_TABLE: Final = "billig.event"
 NEW_EVENT_TABLE: Final = "billig.event_lim_web"
@@ -55,7 +55,7 @@ class BilligLayout:
 
     def schema_sql(self) -> str:
         """The mirror DDL of this generation (sql/billig/schema_<generation>.sql)."""
-        return load(f"billig/schema_{self.generation}")
+        return read_sql(f"billig/schema_{self.generation}")
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,13 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Final
 
-from pipelines.billig.layout import (PRICE_GROUP_TABLE, PURCHASE_TABLE, TICKET_GROUP_TABLE, TICKET_TABLE,
-                                     BilligLayout)
+from pipelines.billig.layout import (
+    PRICE_GROUP_TABLE,
+    PURCHASE_TABLE,
+    TICKET_GROUP_TABLE,
+    TICKET_TABLE,
+    BilligLayout,
+)
 from pipelines.billig.our_events import OurEvent
 
 BASE_TIME: Final = datetime(2026, 9, 1, 19, 0)

@@ -17,10 +17,22 @@ from pydantic import TypeAdapter
 
 from pipelines.billig import queries
 from pipelines.billig.connection import BilligConnection, Row, open_connection
-from pipelines.billig.layout import (DEFAULT_CHUNK_SIZE, PRICE_GROUP_TABLE, TICKET_GROUP_TABLE, TICKET_TABLE,
-                                     BilligConfig, BilligLayout)
-from pipelines.billig.models import (BilligEvent, BilligPriceGroup, BilligTicketGroup, Prefetched, SalesFigures,
-                                     TicketGroupRow)
+from pipelines.billig.layout import (
+    DEFAULT_CHUNK_SIZE,
+    PRICE_GROUP_TABLE,
+    TICKET_GROUP_TABLE,
+    TICKET_TABLE,
+    BilligConfig,
+    BilligLayout,
+)
+from pipelines.billig.models import (
+    BilligEvent,
+    BilligPriceGroup,
+    BilligTicketGroup,
+    Prefetched,
+    SalesFigures,
+    TicketGroupRow,
+)
 
 _EVENTS = TypeAdapter(list[BilligEvent])
 _TICKET_GROUPS = TypeAdapter(list[TicketGroupRow])

@@ -1,6 +1,6 @@
 """Where billig is, as the environment says, read only when asked.
 
-Like `pipelines.settings`, this is read when a command starts or a resource is set
+Like `pipelines.core.settings`, this is read when a command starts or a resource is set
 up for a run, never at import time. Left unset, billig is the development mirror
 under STRATA_HOME, so `dagster dev` works on a fresh machine. (A Dagster ``EnvVar``
 cannot do that: Dagster refuses a run whose EnvVar is unset.)
@@ -11,8 +11,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pipelines.billig.layout import DEFAULT_CHUNK_SIZE, DEFAULT_EVENT_TABLE, BilligConfig, BilligLayout, dev_url
-from pipelines.settings import Settings, StrataHome
+from pipelines.billig.layout import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_EVENT_TABLE,
+    BilligConfig,
+    BilligLayout,
+    dev_url,
+)
+from pipelines.core.settings import Settings, StrataHome
 
 URL_VARIABLE = "BILLIG_URL"
 EVENT_TABLE_VARIABLE = "BILLIG_EVENT_TABLE"

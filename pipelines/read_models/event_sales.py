@@ -19,14 +19,21 @@ from psycopg.types.json import Jsonb
 
 from pipelines.billig.models import SalesFigures
 from pipelines.billig.reader import BilligReader
-from pipelines.read_models.sync import Drift, ReadModel, SyncResult, apply, drift, locked
+from pipelines.core import locks
+from pipelines.read_models.sync import (
+    Drift,
+    ReadModel,
+    SyncResult,
+    apply,
+    drift,
+    locked,
+)
 
-EVENT_SALES_LOCK: Final = 0x5354524154410012  # advisory lock key: "STRATA" + 0x12
 EVENT_SALES: Final = ReadModel(
     table="event_sales",
     columns=("canonical_source", "event_id", "event_name", "sale_from", "sale_to", "hidden", "ticket_groups",
              "capacity", "sold", "refunded", "revenue"),
-    lock_key=EVENT_SALES_LOCK,
+    lock_key=locks.EVENT_SALES,
 )
 LINKED_EVENTS: Final = "SELECT id, billig_id FROM event WHERE billig_id IS NOT NULL ORDER BY id"
 STAGING: Final = "event_sales_expected"

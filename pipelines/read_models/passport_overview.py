@@ -18,14 +18,21 @@ from typing import Final
 import psycopg
 from psycopg import sql
 
-from pipelines.read_models.sync import Drift, ReadModel, SyncResult, apply, drift, locked
+from pipelines.core import locks
+from pipelines.read_models.sync import (
+    Drift,
+    ReadModel,
+    SyncResult,
+    apply,
+    drift,
+    locked,
+)
 
-PASSPORT_OVERVIEW_LOCK: Final = 0x5354524154410011  # advisory lock key: "STRATA" + 0x11
 PASSPORT_OVERVIEW: Final = ReadModel(
     table="passport_overview",
     columns=("canonical_source", "ext_id", "name", "category_name", "inspector_name", "maintenance_count",
              "last_maintenance", "total_cost", "sign_count"),
-    lock_key=PASSPORT_OVERVIEW_LOCK,
+    lock_key=locks.PASSPORT_OVERVIEW,
 )
 EXPECTED: Final = sql.SQL("SELECT * FROM passport_overview_rows(%(scope)s::bigint[])")
 

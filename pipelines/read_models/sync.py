@@ -19,6 +19,8 @@ from typing import Any, Final, Literal
 import psycopg
 from psycopg import sql
 
+from pipelines.core import locks
+
 APPLY: Final = """
 WITH expected AS MATERIALIZED ({expected}),
 removed AS (
@@ -52,7 +54,6 @@ WHERE expected.canonical_pk IS NULL OR stored.canonical_pk IS NULL
    OR ({stored}) IS DISTINCT FROM ({expected_columns})
 ORDER BY 1"""
 
-LOCK: Final = "SELECT pg_advisory_xact_lock(%s)"
 COUNT: Final = "SELECT count(*) FROM {table}"
 PREVIEW: Final = "SELECT canonical_pk, {columns} FROM {table} ORDER BY canonical_pk LIMIT %s"
 
@@ -97,7 +98,7 @@ def locked(conn: psycopg.Connection, model: ReadModel) -> Iterator[None]:
     """A transaction (a savepoint inside the caller's) holding the model's advisory
     lock until the outermost transaction ends, so refreshes never interleave."""
     with conn.transaction():
-        conn.execute(LOCK, (model.lock_key,))
+        conn.execute(locks.XACT_LOCK, (model.lock_key,))
         yield
 
 
