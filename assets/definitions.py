@@ -5,6 +5,7 @@ code location checks the import declarations against the database catalog, so a
 declaration naming a missing table or column, or a table without its history table
 and triggers, makes the code location fail to load with a message naming it.
 """
+
 from __future__ import annotations
 
 from dagster import Definitions, definitions
@@ -33,8 +34,11 @@ def build_definitions() -> Definitions:
         jobs=[layer_job, create_profiles_job],
         sensors=[export_drop_sensor],
         schedules=[monthly_layer_schedule, event_sales_hourly],
-        resources={"database": DatabaseResource(), "drop_folder": DropFolderResource(),
-                   "billig": BilligResource()},
+        resources={
+            "database": DatabaseResource(),
+            "drop_folder": DropFolderResource(),
+            "billig": BilligResource(),
+        },
     )
 
 

@@ -6,6 +6,7 @@ TerminalErrors (analyst errors, refused operations) and anything unexpected (a b
 end the step as a Failure(allow_retries=False): retrying them would fail the same
 way, and retried runs of a failing job are how scheduled work piles up.
 """
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,7 +33,10 @@ def terminal_as_failure() -> Iterator[None]:
     except psycopg.OperationalError as exc:
         if is_transient(exc):  # a connection opened outside pipelines.db.connection.connect
             raise TransientError(f"PostgreSQL: {exc}") from exc
-        raise Failure(description=f"PostgreSQL refused the work (not retried): {exc}", allow_retries=False) from exc
+        raise Failure(
+            description=f"PostgreSQL refused the work (not retried): {exc}", allow_retries=False
+        ) from exc
     except Exception as exc:
-        raise Failure(description=f"unexpected {type(exc).__name__} (a bug, not retried): {exc}",
-                      allow_retries=False) from exc
+        raise Failure(
+            description=f"unexpected {type(exc).__name__} (a bug, not retried): {exc}", allow_retries=False
+        ) from exc

@@ -4,6 +4,7 @@ Strata writes STRATA_HOME/dagster/dagster.yaml so that `dagster dev`, the daemon
 and in-process runs all keep their state in the `dagster` database of the same
 PostgreSQL server, not in SQLite files.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,13 @@ def write_instance_yaml(dagster_home: Path, dagster_url: str) -> Path:
     """Write dagster.yaml (only readable by its owner: it may hold a password)."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
-    text = INSTANCE_YAML.format(url=for_sqlalchemy_psycopg2(dagster_url), pool_limit=IMPORT_POOL_LIMIT,
-                                max_runs=MAX_RUNS, flow_tag=FLOW_TAG, layer_runs=LAYER_RUNS)
+    text = INSTANCE_YAML.format(
+        url=for_sqlalchemy_psycopg2(dagster_url),
+        pool_limit=IMPORT_POOL_LIMIT,
+        max_runs=MAX_RUNS,
+        flow_tag=FLOW_TAG,
+        layer_runs=LAYER_RUNS,
+    )
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
         os.chmod(path, 0o600)

@@ -1,4 +1,5 @@
 """The job that takes one monthly layer through the flow."""
+
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job

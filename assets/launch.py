@@ -58,14 +58,22 @@ def _resources(database_url: str | None, strata_home: str) -> dict[str, Any]:
 def validate_run(database_url: str | None, strata_home: str, version: str) -> ValidatedRun:
     """One raw_layer run (validation + blocking check); module level, so a worker can run it."""
     with DagsterInstance.get() as instance:
-        run = materialize([raw_layer, loaded_layer], selection=[raw_layer], partition_key=version,
-                          instance=instance, resources=_resources(database_url, strata_home),
-                          raise_on_error=False, run_config=QUIET_RUN)
+        run = materialize(
+            [raw_layer, loaded_layer],
+            selection=[raw_layer],
+            partition_key=version,
+            instance=instance,
+            resources=_resources(database_url, strata_home),
+            raise_on_error=False,
+            run_config=QUIET_RUN,
+        )
     check = next((e for e in run.get_asset_check_evaluations() if e.check_name == "layer_is_valid"), None)
     if check is None:
         return ValidatedRun(False, "?", f"the run's log ({failure_of(run)})")
     meta = {k: v.value for k, v in check.metadata.items()}
-    return ValidatedRun(run.success and check.passed, meta.get("errors", "?"), meta.get("errors_csv", "the run's log"))
+    return ValidatedRun(
+        run.success and check.passed, meta.get("errors", "?"), meta.get("errors_csv", "the run's log")
+    )
 
 
 @contextmanager
@@ -73,9 +81,17 @@ def layer_loader(settings: Settings) -> Iterator[Any]:
     """A function that runs loaded_layer for one version on this process's instance."""
     resources = _resources(settings.database_url, str(settings.home.root))
     with DagsterInstance.get() as instance:
+
         def load(version: str, _validated: ValidatedRun) -> LoadedRun:
-            run = materialize([raw_layer, loaded_layer], selection=[loaded_layer], partition_key=version,
-                              instance=instance, resources=resources, raise_on_error=False, run_config=QUIET_RUN)
+            run = materialize(
+                [raw_layer, loaded_layer],
+                selection=[loaded_layer],
+                partition_key=version,
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+                run_config=QUIET_RUN,
+            )
             if not run.success:
                 return LoadedRun(False, 0, 0, failure_of(run))
             meta = run.asset_materializations_for_node("loaded_layer")[0].metadata

@@ -8,6 +8,7 @@ normalize workers). Rows are counted from the input, because dlt's own counts ar
 with csv (FACTS.md). Its schema is ``bench_dlt`` in the bench database; its working folder
 is under bench-data/ and wiped first, so every run is a first load.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,14 @@ def _reports(spool: Path, counter: dict[str, int]) -> Iterator[dict[str, Any]]:
 
 
 def merge_layers(args: dict[str, Any]) -> dict[str, Any]:
-    os.environ.update({"NORMALIZE__WORKERS": "2", "DATA_WRITER__DISABLE_COMPRESSION": "true",
-                       "RUNTIME__LOG_LEVEL": "WARNING", "RUNTIME__DLTHUB_TELEMETRY": "false"})
+    os.environ.update(
+        {
+            "NORMALIZE__WORKERS": "2",
+            "DATA_WRITER__DISABLE_COMPRESSION": "true",
+            "RUNTIME__LOG_LEVEL": "WARNING",
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+        }
+    )
     import dlt
 
     env = BenchEnv(**args["env"])
@@ -67,13 +74,18 @@ def merge_layers(args: dict[str, Any]) -> dict[str, Any]:
         conn.execute(f"DROP SCHEMA IF EXISTS {DATASET} CASCADE")
         conn.execute(f"DROP SCHEMA IF EXISTS {DATASET}_staging CASCADE")
         spools = [registered_layer(conn, v).spool_path for v in args["versions"]]
-    pipeline = dlt.pipeline(pipeline_name="strata_bench", pipelines_dir=str(WORK), dataset_name=DATASET,
-                            destination=dlt.destinations.postgres(credentials=dlt_credentials(env.strata_url)))
+    pipeline = dlt.pipeline(
+        pipeline_name="strata_bench",
+        pipelines_dir=str(WORK),
+        dataset_name=DATASET,
+        destination=dlt.destinations.postgres(credentials=dlt_credentials(env.strata_url)),
+    )
     layers = []
-    for version, spool in zip(args["versions"], spools):
+    for version, spool in zip(args["versions"], spools, strict=False):
         counted = {"rows": 0}
-        resource = dlt.resource(_reports(spool, counted), name="passport", primary_key="id",
-                                write_disposition="merge")
+        resource = dlt.resource(
+            _reports(spool, counted), name="passport", primary_key="id", write_disposition="merge"
+        )
         started = time.perf_counter()
         pipeline.run(resource, loader_file_format="csv")
         layers.append({"version": version, "seconds": time.perf_counter() - started, "rows": counted["rows"]})

@@ -5,6 +5,7 @@ whose helpers it reuses): embedded PostgreSQL in a temporary STRATA_HOME, a samp
 registered, `dagster dev`, layer_job launched through GraphQL; then headless Chromium
 (Debian: `apt-get install chromium`) photographs the global asset lineage.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,18 @@ from pipelines.intake.registration import register  # noqa: E402
 from pipelines.sample.export import write_sample  # noqa: E402
 from pipelines.seed.seeding import seed  # noqa: E402
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                  "--window-size=1600,1000", "--virtual-time-budget=30000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--window-size=1600,1000",
+    "--virtual-time-budget=30000",
+]
 
 
 PAGE = os.environ.get("SCREENSHOT_PAGE", "locations/assets.definitions/asset-groups/registry_export")
@@ -56,11 +66,21 @@ def main(out: Path = DOCS / "asset-graph.png") -> None:
                 run_id = submit(client, expected["layers"][0]["version"])
                 print("layer_job:", wait_for_run(client, run_id, log))
                 # The UI greets a new instance with a newsletter dialog; this is its "Skip" button.
-                requests.post(f"http://127.0.0.1:{port}/graphql", json={"query": "mutation { setNuxSeen }"},
-                              timeout=30).raise_for_status()
-                subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={work / 'chromium'}",
-                                f"--screenshot={out}", f"http://127.0.0.1:{port}/{PAGE}"],
-                               check=True, timeout=120, capture_output=True)
+                requests.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": "mutation { setNuxSeen }"}, timeout=30
+                ).raise_for_status()
+                subprocess.run(
+                    [
+                        browser,
+                        *CHROMIUM_FLAGS,
+                        f"--user-data-dir={work / 'chromium'}",
+                        f"--screenshot={out}",
+                        f"http://127.0.0.1:{port}/{PAGE}",
+                    ],
+                    check=True,
+                    timeout=120,
+                    capture_output=True,
+                )
         print("wrote", out)
     finally:
         shutil.rmtree(work, ignore_errors=True)

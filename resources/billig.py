@@ -1,4 +1,5 @@
 """billig, read-only: the development mirror by default, BILLIG_URL for production."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -30,8 +31,9 @@ class BilligResource(ConfigurableResource):
 
     def config(self) -> BilligConfig:
         home = StrataHome(Path(self.strata_home).resolve()) if self.strata_home else None
-        return BilligSettings.from_env().config(url=self.url, event_table=self.event_table, home=home,
-                                                chunk_size=self.chunk_size)
+        return BilligSettings.from_env().config(
+            url=self.url, event_table=self.event_table, home=home, chunk_size=self.chunk_size
+        )
 
     @contextmanager
     def reader(self) -> Iterator[BilligReader]:

@@ -1,4 +1,5 @@
 """The database resource: embedded PostgreSQL by default, DATABASE_URL for a real one."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Where exports are dropped, and how long a file must rest before it is read."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ server of DATABASE_URL when set (its user must be allowed to CREATE DATABASE).
 Migrations run once into a template database; each test gets a fresh copy of it,
 so tests never see each other's rows.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,11 @@ def db_url(server_url: str, template_url: str) -> Iterator[str]:
     """A fresh, migrated database of its own for one test."""
     name = f"strata_test_{uuid.uuid4().hex[:12]}"
     with connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-            sql.Identifier(name), sql.Identifier(TEMPLATE)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE)
+            )
+        )
     yield with_database(server_url, name)
     with connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

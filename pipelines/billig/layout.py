@@ -4,6 +4,7 @@ billig renamed its event table ("billig.event" became "billig.event_lim_web") an
 opened purchases and tickets to readers in the same newer versions; the name of the
 event table is the one setting that tells the two apart.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ class BilligLayout:
 
     def __post_init__(self) -> None:
         if self.event_table not in GENERATIONS.values():
-            raise TerminalError(f"billig event table {self.event_table!r} is neither "
-                                f"{OLD_EVENT_TABLE!r} nor {NEW_EVENT_TABLE!r}")
+            raise TerminalError(
+                f"billig event table {self.event_table!r} is neither "
+                f"{OLD_EVENT_TABLE!r} nor {NEW_EVENT_TABLE!r}"
+            )
 
     @classmethod
     def for_generation(cls, generation: str) -> BilligLayout:

@@ -3,6 +3,7 @@
 Set-based and idempotent: events are matched by billig_id (or, for events billig
 does not sell, by title), so seeding twice changes nothing the second time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -47,9 +48,16 @@ def link_our_events(conn: psycopg.Connection, events: Sequence[OurEvent]) -> Lin
     linked = [e for e in events if e.billig_id is not None]
     unlinked = [e for e in events if e.billig_id is None]
     with conn.transaction():
-        written = conn.execute(UPSERT_LINKED, {
-            "titles": [e.title for e in linked], "starts": [e.starts_at for e in linked],
-            "billig_ids": [e.billig_id for e in linked]}).rowcount
-        added = conn.execute(INSERT_UNLINKED, {
-            "titles": [e.title for e in unlinked], "starts": [e.starts_at for e in unlinked]}).rowcount
+        written = conn.execute(
+            UPSERT_LINKED,
+            {
+                "titles": [e.title for e in linked],
+                "starts": [e.starts_at for e in linked],
+                "billig_ids": [e.billig_id for e in linked],
+            },
+        ).rowcount
+        added = conn.execute(
+            INSERT_UNLINKED,
+            {"titles": [e.title for e in unlinked], "starts": [e.starts_at for e in unlinked]},
+        ).rowcount
     return LinkResult(linked=written, unlinked=added)

@@ -4,6 +4,7 @@ Every level filters by event ids, so each costs one statement per chunk of ids,
 whatever the number of ticket or price groups. Columns are renamed to the public
 models' names; rows are ordered so that stored read models compare stably.
 """
+
 from __future__ import annotations
 
 from typing import Final

@@ -7,6 +7,7 @@ queried again one by one. Here a missing or None id is simply absent from the
 result (and listed in ``missing``), rows are grouped in dictionaries (linear),
 and each level is one statement per chunk of ids, never one per event.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -43,8 +44,9 @@ _FIGURES = TypeAdapter(SalesFigures)
 class BilligReader:
     """Typed, batched reads of billig on one read-only connection."""
 
-    def __init__(self, connection: BilligConnection, layout: BilligLayout,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+    def __init__(
+        self, connection: BilligConnection, layout: BilligLayout, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self.connection = connection
@@ -62,7 +64,9 @@ class BilligReader:
         with self.connection.read_only():
             yield
 
-    def prefetch(self, event_ids: Iterable[int | None], tickets: bool = True, prices: bool = True) -> Prefetched:
+    def prefetch(
+        self, event_ids: Iterable[int | None], tickets: bool = True, prices: bool = True
+    ) -> Prefetched:
         """Events with their ticket groups and, within those, price groups.
 
         Ids that are None or unknown to billig are left out, not an error. Price
@@ -93,11 +97,17 @@ class BilligReader:
             tickets = self._levels(queries.TICKET_SALES, wanted) if self.layout.has_tickets else []
         by_event = {row["event_id"]: row for row in tickets}
         none_sold = 0 if self.layout.has_tickets else None  # no ticket table: unknown, not zero
-        return {row["event_id"]: _FIGURES.validate_python({
-            "capacity": row["capacity"], "sold": row["sold"],
-            "refunded": by_event.get(row["event_id"], {}).get("refunded", none_sold),
-            "revenue": by_event.get(row["event_id"], {}).get("revenue", none_sold),
-        }) for row in groups}
+        return {
+            row["event_id"]: _FIGURES.validate_python(
+                {
+                    "capacity": row["capacity"],
+                    "sold": row["sold"],
+                    "refunded": by_event.get(row["event_id"], {}).get("refunded", none_sold),
+                    "revenue": by_event.get(row["event_id"], {}).get("revenue", none_sold),
+                }
+            )
+            for row in groups
+        }
 
     def _events_query(self) -> str:
         return queries.EVENTS_NEW if self.layout.has_tickets else queries.EVENTS_OLD
@@ -106,15 +116,16 @@ class BilligReader:
         """One level: one statement per chunk of ids."""
         rows: list[Row] = []
         for start in range(0, len(ids), self.chunk_size):
-            rows.extend(self.connection.fetch(template, ids[start:start + self.chunk_size]))
+            rows.extend(self.connection.fetch(template, ids[start : start + self.chunk_size]))
         return rows
 
     def close(self) -> None:
         self.connection.close()
 
 
-def _assemble(wanted: Sequence[int], event_rows: list[Row], group_rows: list[Row],
-              price_rows: list[Row]) -> Prefetched:
+def _assemble(
+    wanted: Sequence[int], event_rows: list[Row], group_rows: list[Row], price_rows: list[Row]
+) -> Prefetched:
     """Validate the rows and nest them, grouping by key in dictionaries: linear in rows."""
     prices_by_group: dict[int, list[BilligPriceGroup]] = defaultdict(list)
     for price in _PRICE_GROUPS.validate_python(price_rows):
@@ -141,14 +152,20 @@ def _unique(ids: Iterable[int | None]) -> list[int]:
 
 def table_names(layout: BilligLayout) -> dict[str, str]:
     """Template names → billig table names, for `connection.open_connection`."""
-    return {"event_table": layout.event_table, "ticket_group": TICKET_GROUP_TABLE,
-            "price_group": PRICE_GROUP_TABLE, "ticket": TICKET_TABLE}
+    return {
+        "event_table": layout.event_table,
+        "ticket_group": TICKET_GROUP_TABLE,
+        "price_group": PRICE_GROUP_TABLE,
+        "ticket": TICKET_TABLE,
+    }
 
 
 @contextmanager
 def open_reader(config: BilligConfig) -> Iterator[BilligReader]:
     """A reader on a fresh read-only connection, closed afterwards."""
-    reader = BilligReader(open_connection(config.url, table_names(config.layout)), config.layout, config.chunk_size)
+    reader = BilligReader(
+        open_connection(config.url, table_names(config.layout)), config.layout, config.chunk_size
+    )
     try:
         yield reader
     finally:

@@ -5,6 +5,7 @@ up for a run, never at import time. Left unset, billig is the development mirror
 under STRATA_HOME, so `dagster dev` works on a fresh machine. (A Dagster ``EnvVar``
 cannot do that: Dagster refuses a run whose EnvVar is unset.)
 """
+
 from __future__ import annotations
 
 import os
@@ -36,11 +37,20 @@ class BilligSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BilligSettings:
         env = os.environ if environ is None else environ
-        return cls(home=Settings.from_env(env).home, url=env.get(URL_VARIABLE) or None,
-                   event_table=env.get(EVENT_TABLE_VARIABLE) or None)
+        return cls(
+            home=Settings.from_env(env).home,
+            url=env.get(URL_VARIABLE) or None,
+            event_table=env.get(EVENT_TABLE_VARIABLE) or None,
+        )
 
-    def config(self, *, url: str | None = None, event_table: str | None = None,
-               home: StrataHome | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> BilligConfig:
+    def config(
+        self,
+        *,
+        url: str | None = None,
+        event_table: str | None = None,
+        home: StrataHome | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> BilligConfig:
         """Explicit values first, then the environment, then the development mirror."""
         return BilligConfig(
             url=url or self.url or dev_url(home or self.home),

@@ -3,6 +3,7 @@
 `strata load` runs the same assets and checks as the UI through ``assets.launch`` (the only
 Dagster this package reaches), in process, so every run shows in the UI.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,15 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
     urls = prepare_launch(settings)
     with connect(urls.strata) as conn:
         registered = register(conn, Path(args.export), settings.home, reuse=True)
-        layers = [layer for layer in file_layers(conn, registered.id)
-                  if not args.through or layer.version <= args.through]
-    print(f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
-          f"{len(layers)} layers")
+        layers = [
+            layer
+            for layer in file_layers(conn, registered.id)
+            if not args.through or layer.version <= args.through
+        ]
+    print(
+        f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
+        f"{len(layers)} layers"
+    )
     for layer in layers:
         if layer.loaded:
             print(f"  {layer.version}: loaded already with this content, skipped")
@@ -40,24 +46,33 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
     with layer_loader(settings) as load_run:
         # every layer is validated (analysts see every error at once); each loads once it and
         # all before it are valid, while the next one validates (pipelines/load/overlap.py)
-        for outcome in validate_while_loading(list(reports), validate, lambda v: v.passed, load_run,
-                                              lambda run: run.success):
+        for outcome in validate_while_loading(
+            list(reports), validate, lambda v: v.passed, load_run, lambda run: run.success
+        ):
             version, validated, run = outcome.version, outcome.validated, outcome.loaded
             if not validated.passed:
                 blocked.append(version)
-                print(f"  {version}: BLOCKED, {validated.errors} analyst errors "
-                      f"(see {validated.where} or `strata errors {version}`)")
+                print(
+                    f"  {version}: BLOCKED, {validated.errors} analyst errors "
+                    f"(see {validated.where} or `strata errors {version}`)"
+                )
             elif run is None:
-                print(f"  {version}: {reports[version]:,} reports valid, not loaded: an earlier layer is blocked")
+                print(
+                    f"  {version}: {reports[version]:,} reports valid, not loaded: an earlier layer is blocked"
+                )
             elif not run.success:
                 blocked.append(version)
                 print(f"  {version}: load FAILED ({reports[version]:,} reports valid): {run.failure}")
             else:
-                print(f"  {version}: loaded, {reports[version]:,} reports valid, {run.writes:,} rows "
-                      f"written, {run.overwritten} manual values overwritten")
+                print(
+                    f"  {version}: loaded, {reports[version]:,} reports valid, {run.writes:,} rows "
+                    f"written, {run.overwritten} manual values overwritten"
+                )
     with connect(urls.strata) as conn:
         loaded_now = last_loaded(conn)
-    print(f"loaded through {loaded_now or 'nothing'}" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+    print(
+        f"loaded through {loaded_now or 'nothing'}" + (f"; blocked: {', '.join(blocked)}" if blocked else "")
+    )
     return 1 if blocked else 0
 
 
@@ -79,7 +94,9 @@ def show_errors(args: argparse.Namespace, settings: Settings) -> int:
 def asof(args: argparse.Namespace, settings: Settings) -> int:
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn:
-        known, state = conn.execute(read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id}).fetchone()
+        known, state = conn.execute(
+            read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id}
+        ).fetchone()
     if not known:
         print(f"strata: layer {args.version} was never loaded")
         return 2

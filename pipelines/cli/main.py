@@ -3,6 +3,7 @@
 Each sub-command is a small function around an engine call; errors Strata
 understands are printed as one clear line (exit 2), never as a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,8 +63,14 @@ def seed(args: argparse.Namespace, settings: Settings) -> int:
 def sample(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.sample.export import write_sample
 
-    expected = write_sample(Path(args.out_dir), seed=args.seed, passports=args.passports,
-                            layers=args.layers, dirty=args.dirty, seven_zip=args.seven_zip)
+    expected = write_sample(
+        Path(args.out_dir),
+        seed=args.seed,
+        passports=args.passports,
+        layers=args.layers,
+        dirty=args.dirty,
+        seven_zip=args.seven_zip,
+    )
     reports = sum(layer["reports"] for layer in expected["layers"])
     print(f"wrote {args.out_dir}/export.json: {len(expected['layers'])} layers, {reports} reports")
     return 0
@@ -100,8 +107,10 @@ def files(args: argparse.Namespace, settings: Settings) -> int:
             print(f"wrote {get_file(conn, args.id, Path(args.dest))}")
             return 0
         for f in list_files(conn):
-            print(f"{f.id:>4}  {f.registered_at:%Y-%m-%d %H:%M}  {f.format:<4} {f.size_bytes / 1e6:>10,.1f} MB  "
-                  f"{f.layers:>3} layers {f.first_layer or '-'}..{f.last_layer or '-'}  {f.name}")
+            print(
+                f"{f.id:>4}  {f.registered_at:%Y-%m-%d %H:%M}  {f.format:<4} {f.size_bytes / 1e6:>10,.1f} MB  "
+                f"{f.layers:>3} layers {f.first_layer or '-'}..{f.last_layer or '-'}  {f.name}"
+            )
     return 0
 
 
@@ -132,14 +141,18 @@ def billig_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
     config = BilligSettings.from_env().config(
         url=f"sqlite://{Path(args.db).resolve()}" if args.db else None,
-        event_table=GENERATIONS[args.generation] if args.generation else None, home=settings.home)
+        event_table=GENERATIONS[args.generation] if args.generation else None,
+        home=settings.home,
+    )
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn, open_reader(config) as reader:
         synced = rebuild_event_sales(conn, reader)
     result, expected = synced.result, synced.expected
-    print(f"event_sales from {config.layout.event_table}: {len(expected.rows)} rows "
-          f"({result.inserted} inserted, {result.updated} updated, {result.deleted} deleted) "
-          f"in {expected.billig_statements} billig statements")
+    print(
+        f"event_sales from {config.layout.event_table}: {len(expected.rows)} rows "
+        f"({result.inserted} inserted, {result.updated} updated, {result.deleted} deleted) "
+        f"in {expected.billig_statements} billig statements"
+    )
     if expected.missing_billig_ids:
         print(f"billig_ids billig does not know: {', '.join(map(str, expected.missing_billig_ids))}")
     return 0
@@ -149,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strata", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    db = commands.add_parser("db", help="the database server").add_subparsers(dest="db_command", required=True)
+    db = commands.add_parser("db", help="the database server").add_subparsers(
+        dest="db_command", required=True
+    )
     db.add_parser("up", help="start (embedded) and migrate; idempotent").set_defaults(handler=db_up)
     url = db.add_parser("url", help="print the database URL")
     url.add_argument("--dagster", action="store_true", help="Dagster's instance database instead")
@@ -169,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample_cmd.add_argument("--7z", dest="seven_zip", action="store_true", help="also write export.7z")
     sample_cmd.set_defaults(handler=sample)
 
-    register_cmd = commands.add_parser("register", help="register an export (.json or .7z) and split its layers")
+    register_cmd = commands.add_parser(
+        "register", help="register an export (.json or .7z) and split its layers"
+    )
     register_cmd.add_argument("file")
     register_cmd.set_defaults(handler=register_file)
 
@@ -181,17 +198,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     billig = commands.add_parser("billig", help="the billig ticket database (read-only) and its read models")
     billig_commands = billig.add_subparsers(dest="billig_command", required=True)
-    billig_seed_cmd = billig_commands.add_parser("seed", help="build a development billig (SQLite), link our events")
-    billig_seed_cmd.add_argument("--db", help="SQLite file to write (default STRATA_HOME/billig/billig.sqlite3)")
-    billig_seed_cmd.add_argument("--generation", choices=("old", "new"), default="new",
-                                 help="old: billig.event; new: billig.event_lim_web with purchases and tickets")
+    billig_seed_cmd = billig_commands.add_parser(
+        "seed", help="build a development billig (SQLite), link our events"
+    )
+    billig_seed_cmd.add_argument(
+        "--db", help="SQLite file to write (default STRATA_HOME/billig/billig.sqlite3)"
+    )
+    billig_seed_cmd.add_argument(
+        "--generation",
+        choices=("old", "new"),
+        default="new",
+        help="old: billig.event; new: billig.event_lim_web with purchases and tickets",
+    )
     billig_seed_cmd.add_argument("--events", type=int, default=40)
     billig_seed_cmd.add_argument("--seed", type=int, default=1)
     billig_seed_cmd.set_defaults(handler=billig_seed)
     billig_refresh_cmd = billig_commands.add_parser("refresh", help="refresh event_sales from billig now")
-    billig_refresh_cmd.add_argument("--db", help="a SQLite billig (default BILLIG_URL, else the development mirror)")
-    billig_refresh_cmd.add_argument("--generation", choices=("old", "new"),
-                                    help="billig's schema generation (default BILLIG_EVENT_TABLE, else new)")
+    billig_refresh_cmd.add_argument(
+        "--db", help="a SQLite billig (default BILLIG_URL, else the development mirror)"
+    )
+    billig_refresh_cmd.add_argument(
+        "--generation",
+        choices=("old", "new"),
+        help="billig's schema generation (default BILLIG_EVENT_TABLE, else new)",
+    )
     billig_refresh_cmd.set_defaults(handler=billig_refresh)
 
     add_layer_commands(commands)

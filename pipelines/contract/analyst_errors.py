@@ -6,6 +6,7 @@ per (entity kind, ext_id, field, code), because the same mistake repeated in a
 record (two copies of a duplicated passport, two unknown crew members) is one thing
 to fix; the further offending values are kept for the message.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -70,9 +71,16 @@ class AnalystError:
         return (self.entity, self.ext_id, self.field, self.code)
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"version": self.version, "code": str(self.code), "entity": self.entity, "ext_id": self.ext_id,
-                "passport_ext_id": self.passport_ext_id, "field": self.field, "value": self.value,
-                "message": self.message}
+        return {
+            "version": self.version,
+            "code": str(self.code),
+            "entity": self.entity,
+            "ext_id": self.ext_id,
+            "passport_ext_id": self.passport_ext_id,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message,
+        }
 
 
 COLUMNS: Final = ("version", "code", "entity", "ext_id", "passport_ext_id", "field", "value", "message")
@@ -104,13 +112,23 @@ class ErrorLog:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def add(self, code: ErrorCode, entity: str, ext_id: str | None, passport_ext_id: str | None,
-            field_name: str, value: object, message: str) -> None:
+    def add(
+        self,
+        code: ErrorCode,
+        entity: str,
+        ext_id: str | None,
+        passport_ext_id: str | None,
+        field_name: str,
+        value: object,
+        message: str,
+    ) -> None:
         text = as_text(value)
         key = (entity, ext_id, field_name, code)
         entry = self._entries.get(key)
         if entry is None:
-            error = AnalystError(self.version, code, entity, ext_id, passport_ext_id, field_name, text, message)
+            error = AnalystError(
+                self.version, code, entity, ext_id, passport_ext_id, field_name, text, message
+            )
             self._entries[key] = _Entry(error, [text])
         elif text not in entry.values:
             entry.values.append(text)
@@ -130,9 +148,16 @@ def _merged(entry: _Entry) -> AnalystError:
     more = len(entry.values) - MAX_VALUES_IN_MESSAGE
     suffix = f" (and {more} more)" if more > 0 else ""
     first = entry.first
-    return AnalystError(first.version, first.code, first.entity, first.ext_id, first.passport_ext_id,
-                        first.field, first.value,
-                        f"{first.message}; {len(entry.values)} values here: {shown}{suffix}")
+    return AnalystError(
+        first.version,
+        first.code,
+        first.entity,
+        first.ext_id,
+        first.passport_ext_id,
+        first.field,
+        first.value,
+        f"{first.message}; {len(entry.values)} values here: {shown}{suffix}",
+    )
 
 
 def counts_by_code(errors: list[AnalystError]) -> dict[str, int]:

@@ -5,6 +5,7 @@ inside a COPY or an upsert, after minutes of work; a table without its history
 table and triggers would load silently without history. ``check_declarations``
 reads the catalog once and names every mismatch with the declaration it is in.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -62,8 +63,12 @@ def check_declarations(conn: psycopg.Connection, entities: Iterable[Entity]) -> 
     entities = tuple(entities)
     links = [(entity, link) for entity in entities for link in entity.links]
     vocabularies = vocabularies_of(entities)
-    tables = ({e.table for e in entities} | {link.table for _, link in links}
-              | vocabularies | {f"{v}_mapping" for v in vocabularies})
+    tables = (
+        {e.table for e in entities}
+        | {link.table for _, link in links}
+        | vocabularies
+        | {f"{v}_mapping" for v in vocabularies}
+    )
     catalog = _read_catalog(conn, tables)
     kinds = {e.kind for e in entities}
     problems: list[str] = []
@@ -84,7 +89,9 @@ def _entity_problems(entity: Entity, catalog: _Catalog, kinds: set[str]) -> list
     if problems and entity.table not in catalog.columns:
         return problems
     if (entity.ext_id,) not in catalog.unique_keys.get(entity.table, set()):
-        problems.append(f"{label}: ext_id column {entity.ext_id!r} has no unique index (the upsert's conflict target)")
+        problems.append(
+            f"{label}: ext_id column {entity.ext_id!r} has no unique index (the upsert's conflict target)"
+        )
     parent = entity.parent
     if parent is not None and parent.entity not in kinds:
         problems.append(f"{label}: parent entity {parent.entity!r} is not declared")
@@ -105,8 +112,11 @@ def _table_problems(label: str, table: str, columns: Iterable[str], catalog: _Ca
     present = catalog.columns.get(table)
     if present is None:
         return [f"{label}: table {table!r} does not exist"]
-    return [f"{label}: column {column!r} is not in table {table!r}"
-            for column in dict.fromkeys(columns) if column not in present]
+    return [
+        f"{label}: column {column!r} is not in table {table!r}"
+        for column in dict.fromkeys(columns)
+        if column not in present
+    ]
 
 
 def _history_problems(label: str, table: str, catalog: _Catalog) -> list[str]:
@@ -115,8 +125,10 @@ def _history_problems(label: str, table: str, catalog: _Catalog) -> list[str]:
     history = catalog.columns.get(f"{table}_history")
     if history is None:
         return [f"{label}: history table {table}_history does not exist ({fix})"]
-    problems = [f"{label}: column {column!r} is not tracked in {table}_history ({fix})"
-                for column in sorted(catalog.columns[table] - BOOKKEEPING - history)]
+    problems = [
+        f"{label}: column {column!r} is not tracked in {table}_history ({fix})"
+        for column in sorted(catalog.columns[table] - BOOKKEEPING - history)
+    ]
     triggers = catalog.triggers.get(table, {})
     for suffix, function in HISTORY_TRIGGERS.items():
         name, expected = f"{table}{suffix}", function.format(t=table)

@@ -14,6 +14,7 @@ asks whether a converter has a context.
 Millions of values pass through here: each converter takes the common case in a
 few dictionary lookups (caches per distinct spelling) and raises only on errors.
 """
+
 from __future__ import annotations
 
 import re

@@ -20,6 +20,7 @@ Vocabulary of a declaration:
 - ``Link(key, table, owner_column, target_column, convert)``: a many-to-many list
   (``maintenance.crew`` -> ``maintenance_crew(maintenance_id, profile_id)``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -204,20 +205,27 @@ def walk(root: Entity) -> tuple[Entity, ...]:
 
 def vocabularies_of(entities: tuple[Entity, ...]) -> set[str]:
     """The vocabulary tables the declarations' converters look values up in."""
-    converters = [f.convert for e in entities for _, f in e.fields()] + [k.convert for e in entities for k in e.links]
+    converters = [f.convert for e in entities for _, f in e.fields()] + [
+        k.convert for e in entities for k in e.links
+    ]
     return {c.vocabulary for c in converters if isinstance(c, VocabularyValue)}
 
 
 MEASUREMENT: Final = Entity(
-    kind="measurement", table="measurement", enclosing=enclosing("maintenance_id", "maintenance"),
+    kind="measurement",
+    table="measurement",
+    enclosing=enclosing("maintenance_id", "maintenance"),
     items=(
         Field("kind", required=True),
         Field("value", convert=decimal, required=True),
         Field("unit_id", "unit", vocabulary("measure_unit"), required=True),
-    ))
+    ),
+)
 
 MAINTENANCE: Final = Entity(
-    kind="maintenance", table="maintenance", enclosing=enclosing("passport_id", "passport"),
+    kind="maintenance",
+    table="maintenance",
+    enclosing=enclosing("passport_id", "passport"),
     items=(
         Field("date", convert=iso_date, required=True),
         Field("repair_type_id", "repair_type", vocabulary("repair_type"), required=True),
@@ -225,30 +233,41 @@ MAINTENANCE: Final = Entity(
         Field("cost", convert=money),
     ),
     children=(Child("measurements", MEASUREMENT),),
-    links=(Link("crew", "maintenance_crew", "maintenance_id", "profile_id", person),))
+    links=(Link("crew", "maintenance_crew", "maintenance_id", "profile_id", person),),
+)
 
 SIGN: Final = Entity(
-    kind="sign", table="sign", enclosing=enclosing("passport_id", "passport"),
+    kind="sign",
+    table="sign",
+    enclosing=enclosing("passport_id", "passport"),
     items=(
         Field("sign_code_id", "code", vocabulary("sign_code"), required=True),
         Field("installed", convert=iso_date),
         Field("condition"),
-    ))
+    ),
+)
 
 PASSPORT: Final = Entity(
-    kind="passport", table="passport",
+    kind="passport",
+    table="passport",
     items=(
         Field("name", required=True),
         Field("category_id", "category", vocabulary("category"), required=True),
         Field("region"),
         reference("parent_id", "parent_id", "passport"),
         Field("commissioned", convert=iso_date),
-        Nested("length", (Field("length_value", "value", decimal, required=True),
-                          Field("length_unit_id", "unit", vocabulary("measure_unit"), required=True))),
+        Nested(
+            "length",
+            (
+                Field("length_value", "value", decimal, required=True),
+                Field("length_unit_id", "unit", vocabulary("measure_unit"), required=True),
+            ),
+        ),
         Field("inspector_id", "inspector", person),
         Field("status", convert=one_of("active", "retired"), required=True),
     ),
-    children=(Child("maintenance", MAINTENANCE), Child("signs", SIGN)))
+    children=(Child("maintenance", MAINTENANCE), Child("signs", SIGN)),
+)
 
 ROOT: Final = PASSPORT
 ENTITIES: Final = walk(ROOT)

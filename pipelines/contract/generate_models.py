@@ -8,6 +8,7 @@ committed module with a fresh generation byte for byte.
 
     python -m pipelines.contract.generate_models [OUT_FILE]
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -26,14 +27,27 @@ Do not edit: change the schema and run `make gen-types`; a test fails when this 
 
 # Options that shape the code; changing one changes the committed module.
 CODEGEN_OPTIONS: Final = (
-    "--input-file-type", "jsonschema",
-    "--output-model-type", "pydantic_v2.BaseModel",
-    "--target-python-version", "3.11",
-    "--use-annotated", "--field-constraints", "--use-standard-collections", "--use-union-operator",
-    "--use-schema-description", "--use-field-description", "--use-title-as-name",
-    "--collapse-root-models", "--enum-field-as-literal", "all",
-    "--extra-fields", "allow",  # the portal adds keys over time: never an error
-    "--disable-timestamp", "--formatters", "builtin",
+    "--input-file-type",
+    "jsonschema",
+    "--output-model-type",
+    "pydantic_v2.BaseModel",
+    "--target-python-version",
+    "3.11",
+    "--use-annotated",
+    "--field-constraints",
+    "--use-standard-collections",
+    "--use-union-operator",
+    "--use-schema-description",
+    "--use-field-description",
+    "--use-title-as-name",
+    "--collapse-root-models",
+    "--enum-field-as-literal",
+    "all",
+    "--extra-fields",
+    "allow",  # the portal adds keys over time: never an error
+    "--disable-timestamp",
+    "--formatters",
+    "builtin",
 )
 # ruff runs isolated (no project config), so the output depends on the pinned version only.
 RUFF_CHECK: Final = ("check", "--isolated", "--quiet", "--fix", "--select", "I,F401")
@@ -42,9 +56,22 @@ RUFF_FORMAT: Final = ("format", "--isolated", "--quiet", "--line-length", "110")
 
 def generate(out: Path = MODULE, schema: Path = SCHEMA) -> Path:
     """Write the models for ``schema`` to ``out``; raises CalledProcessError when a tool fails."""
-    subprocess.run([sys.executable, "-m", "datamodel_code_generator", "--input", str(schema),
-                    "--output", str(out), "--custom-file-header", HEADER, *CODEGEN_OPTIONS],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datamodel_code_generator",
+            "--input",
+            str(schema),
+            "--output",
+            str(out),
+            "--custom-file-header",
+            HEADER,
+            *CODEGEN_OPTIONS,
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     for step in (RUFF_CHECK, RUFF_FORMAT):
         subprocess.run([sys.executable, "-m", "ruff", *step, str(out)], check=True, cwd=ROOT)
     return out

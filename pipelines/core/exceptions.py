@@ -4,6 +4,7 @@ A ``TerminalError`` will fail again on retry (bad input, analyst errors, a refus
 operation); a ``TransientError`` may succeed (connection lost, serialization
 failure). Retry policies look only at this split, never at messages.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Small markdown tables for Dagster metadata (check previews, drift lists, overwrites)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,4 +19,4 @@ def cell(value: Any, width: int = CELL_WIDTH) -> str:
     if value is None:
         return ""
     text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"

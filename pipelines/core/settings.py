@@ -3,6 +3,7 @@
 The environment is read here and nowhere else, and only when asked (at CLI start
 or when a resource is set up for a run), never at import time.
 """
+
 from __future__ import annotations
 
 import os

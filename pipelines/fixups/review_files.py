@@ -12,6 +12,7 @@
 Ambiguous names (``multiple_records``) get no entry: creating a profile cannot make a
 spelling that already fits two people unambiguous; the portal's data must say whom.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,10 @@ from pipelines.validation.unresolved import MAX_PLACES, Spelling, Unresolved
 from pipelines.validation.vocabularies import fold
 
 PLACEHOLDER: Final = "CHANGE_ME"
-MAPPING_INSERT: Final = sql.SQL("INSERT INTO {mapping} ({value}, {key}) VALUES ({literal}, "
-                                "(SELECT id FROM {table} WHERE code = {placeholder}));")
+MAPPING_INSERT: Final = sql.SQL(
+    "INSERT INTO {mapping} ({value}, {key}) VALUES ({literal}, "
+    "(SELECT id FROM {table} WHERE code = {placeholder}));"
+)
 _INITIAL: Final = re.compile(r"(?:\w\.)+\w?\.?|\w")
 
 
@@ -57,13 +60,21 @@ def write_profiles_to_create(path: Path, version: str, unresolved: Unresolved) -
     """One entry per person: spellings that differ only in case and spacing are grouped."""
     entries = []
     for spellings in _grouped(unresolved.people, normalize):
-        entries.append({"spellings": [s.value for s in spellings], **parse_name(_shown(spellings)), "email": None,
-                        "references": sum(s.references for s in spellings),
-                        "referenced_by": [p.as_dict() for s in spellings for p in s.places][:MAX_PLACES]})
-    document = {"version": version,
-                "instructions": "Review each entry (delete it, or correct the names), then run the "
-                                "create_profiles job with this file and re-validate the layer.",
-                "profiles": entries}
+        entries.append(
+            {
+                "spellings": [s.value for s in spellings],
+                **parse_name(_shown(spellings)),
+                "email": None,
+                "references": sum(s.references for s in spellings),
+                "referenced_by": [p.as_dict() for s in spellings for p in s.places][:MAX_PLACES],
+            }
+        )
+    document = {
+        "version": version,
+        "instructions": "Review each entry (delete it, or correct the names), then run the "
+        "create_profiles job with this file and re-validate the layer.",
+        "profiles": entries,
+    }
     path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
 
 
@@ -81,14 +92,19 @@ def _grouped(spellings: list[Spelling], key: Callable[[str], str]) -> list[list[
 
 
 def write_mappings_sql(path: Path, version: str, unresolved: Unresolved) -> None:
-    lines = [f"-- Unknown enum-like values of layer {version}.",
-             f"-- For each value: uncomment its INSERT, replace {PLACEHOLDER} with an existing code, run this file,",
-             "-- then re-validate the layer. A line still saying CHANGE_ME fails instead of guessing."]
+    lines = [
+        f"-- Unknown enum-like values of layer {version}.",
+        f"-- For each value: uncomment its INSERT, replace {PLACEHOLDER} with an existing code, run this file,",
+        "-- then re-validate the layer. A line still saying CHANGE_ME fails instead of guessing.",
+    ]
     values = unresolved.values()
     if not values:
         lines.append("-- (none)")
     for vocabulary, spellings in values.items():
-        lines += ["", f"-- {vocabulary}: codes are listed by SELECT code, name FROM {vocabulary} ORDER BY code;"]
+        lines += [
+            "",
+            f"-- {vocabulary}: codes are listed by SELECT code, name FROM {vocabulary} ORDER BY code;",
+        ]
         lines += [line for group in _grouped(spellings, fold) for line in _mapping_lines(vocabulary, group)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -97,9 +113,13 @@ def _mapping_lines(vocabulary: str, group: list[Spelling]) -> list[str]:
     """One INSERT per compared form: mapping values are unique trimmed and case-insensitively."""
     places = ", ".join(f"{p.entity} {p.ext_id} ({p.field})" for s in group for p in s.places[:3])
     insert = MAPPING_INSERT.format(
-        mapping=sql.Identifier(f"{vocabulary}_mapping"), value=sql.Identifier("value"),
-        key=sql.Identifier(f"{vocabulary}_id"), table=sql.Identifier(vocabulary),
-        literal=sql.SQL(literal(_shown(group).strip())), placeholder=sql.Literal(PLACEHOLDER)).as_string(None)
+        mapping=sql.Identifier(f"{vocabulary}_mapping"),
+        value=sql.Identifier("value"),
+        key=sql.Identifier(f"{vocabulary}_id"),
+        table=sql.Identifier(vocabulary),
+        literal=sql.SQL(literal(_shown(group).strip())),
+        placeholder=sql.Literal(PLACEHOLDER),
+    ).as_string(None)
     written = " = ".join(literal(s.value) for s in group)
     references = sum(s.references for s in group)
     return [f"-- {written}: {references} reference(s), e.g. {_one_line(places)}", f"-- {insert}"]

@@ -1,4 +1,5 @@
 """Registered exports, as kept in the archive: listing and getting a copy back."""
+
 from __future__ import annotations
 
 import shutil

@@ -4,6 +4,7 @@ The cursor remembers each file by name, size and modification time: a file seen
 before is not handled again unless its bytes changed. A file younger than the
 settle time may still be copied in, so it waits for a later tick.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def _stamp(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def new_files(folder: Path, cursor: DropCursor, settle_seconds: float, now: float | None = None) -> list[Path]:
+def new_files(
+    folder: Path, cursor: DropCursor, settle_seconds: float, now: float | None = None
+) -> list[Path]:
     """Settled export files (by extension) whose name/size/mtime the cursor has not seen, oldest first."""
     if not folder.is_dir():
         return []

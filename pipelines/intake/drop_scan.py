@@ -1,4 +1,5 @@
 """What the sensor does on a tick, without Dagster: register dropped files, say what to run."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,8 +23,9 @@ class IntakeTick:
     ignored: list[str] = field(default_factory=list)  # one line each: file and why
 
 
-def scan_drop_folder(conn: psycopg.Connection, home: StrataHome, folder: Path, cursor: DropCursor,
-                     settle_seconds: float) -> IntakeTick:
+def scan_drop_folder(
+    conn: psycopg.Connection, home: StrataHome, folder: Path, cursor: DropCursor, settle_seconds: float
+) -> IntakeTick:
     tick = IntakeTick()
     for path in new_files(folder, cursor, settle_seconds):
         try:

@@ -1,4 +1,5 @@
 """What the registered exports hold: the newest copy of a layer, and the layers still to load."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ hash, a 7z stays compressed), so the drop folder can be cleaned at any time.
 Registration is all or nothing: a duplicate, a bad file or a full disk leaves
 no row, no archive copy and no spool behind.
 """
+
 from __future__ import annotations
 
 import errno
@@ -54,7 +55,9 @@ def export_format(path: Path) -> ExportFormat:
     return fmt
 
 
-def register(conn: psycopg.Connection, path: Path, home: StrataHome, *, reuse: bool = False) -> RegisteredFile:
+def register(
+    conn: psycopg.Connection, path: Path, home: StrataHome, *, reuse: bool = False
+) -> RegisteredFile:
     """Register ``path``; the same bytes again raise DuplicateFileError, or with
     ``reuse`` return the earlier registration (what `strata load` wants).
 
@@ -72,13 +75,16 @@ def register(conn: psycopg.Connection, path: Path, home: StrataHome, *, reuse: b
         return _register(conn, path, home, fmt, size, reuse)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise DiskSpaceError(f"{path.name}: the disk filled up while registering it ({exc}); "
-                                 "nothing was registered: free space and drop the file again") from exc
+            raise DiskSpaceError(
+                f"{path.name}: the disk filled up while registering it ({exc}); "
+                "nothing was registered: free space and drop the file again"
+            ) from exc
         raise
 
 
-def _register(conn: psycopg.Connection, path: Path, home: StrataHome, fmt: ExportFormat, size: int,
-              reuse: bool) -> RegisteredFile:
+def _register(
+    conn: psycopg.Connection, path: Path, home: StrataHome, fmt: ExportFormat, size: int, reuse: bool
+) -> RegisteredFile:
     """Archive, dedupe, split and record; whatever it created is removed unless the row commits."""
     staged, sha256 = _copy_hashing(path, home.archive)
     created: list[Path] = [staged]
@@ -90,10 +96,20 @@ def _register(conn: psycopg.Connection, path: Path, home: StrataHome, fmt: Expor
         earlier = conn.execute(read_sql("intake/find_file"), {"sha256": sha256}).fetchone()
         if earlier:
             if reuse:
-                return RegisteredFile(earlier[0], earlier[1], sha256, earlier[2], earlier[3],
-                                      Path(earlier[4]), earlier[5], reused=True)
-            raise DuplicateFileError(f"{path.name}: these bytes were registered already as file {earlier[0]} "
-                                     f"({earlier[1]}) on {earlier[5]:%Y-%m-%d %H:%M:%S %Z}; nothing changed")
+                return RegisteredFile(
+                    earlier[0],
+                    earlier[1],
+                    sha256,
+                    earlier[2],
+                    earlier[3],
+                    Path(earlier[4]),
+                    earlier[5],
+                    reused=True,
+                )
+            raise DuplicateFileError(
+                f"{path.name}: these bytes were registered already as file {earlier[0]} "
+                f"({earlier[1]}) on {earlier[5]:%Y-%m-%d %H:%M:%S %Z}; nothing changed"
+            )
         archived = _archive_path(home, sha256, path.suffix.lower())
         if not archived.exists():
             archived.parent.mkdir(parents=True, exist_ok=True)
@@ -108,24 +124,53 @@ def _register(conn: psycopg.Connection, path: Path, home: StrataHome, fmt: Expor
         return registered
     finally:
         for leftover in created:
-            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(
+                missing_ok=True
+            )
 
 
-def _record(conn: psycopg.Connection, path: Path, sha256: str, size: int, fmt: ExportFormat,
-            archived: Path, layers: list[LayerSpool]) -> RegisteredFile:
+def _record(
+    conn: psycopg.Connection,
+    path: Path,
+    sha256: str,
+    size: int,
+    fmt: ExportFormat,
+    archived: Path,
+    layers: list[LayerSpool],
+) -> RegisteredFile:
     with conn.transaction():
-        row = conn.execute(read_sql("intake/insert_file"), {
-            "sha256": sha256, "name": path.name, "size_bytes": size, "format": fmt,
-            "archive_path": str(archived)}).fetchone()
+        row = conn.execute(
+            read_sql("intake/insert_file"),
+            {
+                "sha256": sha256,
+                "name": path.name,
+                "size_bytes": size,
+                "format": fmt,
+                "archive_path": str(archived),
+            },
+        ).fetchone()
         if row is None:
-            raise DuplicateFileError(f"{path.name}: the same bytes were registered at the same moment "
-                                     "by another process; nothing changed")
+            raise DuplicateFileError(
+                f"{path.name}: the same bytes were registered at the same moment "
+                "by another process; nothing changed"
+            )
         file_id, registered_at = row
         with conn.cursor() as cur:
-            cur.executemany(read_sql("intake/insert_layer"), [
-                {"file_id": file_id, "version": layer.version, "released_at": layer.released_at,
-                 "reports": layer.reports, "bytes": layer.bytes, "sha256": layer.sha256,
-                 "spool_path": str(layer.path)} for layer in layers])
+            cur.executemany(
+                read_sql("intake/insert_layer"),
+                [
+                    {
+                        "file_id": file_id,
+                        "version": layer.version,
+                        "released_at": layer.released_at,
+                        "reports": layer.reports,
+                        "bytes": layer.bytes,
+                        "sha256": layer.sha256,
+                        "spool_path": str(layer.path),
+                    }
+                    for layer in layers
+                ],
+            )
     return RegisteredFile(file_id, path.name, sha256, size, fmt, archived, registered_at)
 
 

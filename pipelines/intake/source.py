@@ -9,6 +9,7 @@ in FACTS.md), and the extracted copy is deleted when the caller is done, whether
 succeeded or not. ``ExportReader`` then counts the bytes the parser takes, so that a
 complaint about a 3 GB file names the byte to look at.
 """
+
 from __future__ import annotations
 
 import lzma
@@ -32,10 +33,10 @@ ACCEPTED_SUFFIXES: tuple[str, ...] = (".json", ".7z")
 class ExportStream:
     """An opened export: what to read, how big it is, and what to call it in messages."""
 
-    name: str          # "export.json", or "export.7z/export.json" for an archive member
-    path: Path         # the JSON file actually read (the export itself or the extracted member)
-    size: int          # bytes of JSON: what the parser will read, and about what the spools need
-    stream: BinaryIO   # unbuffered: the parser asks for big blocks itself
+    name: str  # "export.json", or "export.7z/export.json" for an archive member
+    path: Path  # the JSON file actually read (the export itself or the extracted member)
+    size: int  # bytes of JSON: what the parser will read, and about what the spools need
+    stream: BinaryIO  # unbuffered: the parser asks for big blocks itself
 
 
 def _human(n: int) -> str:
@@ -64,7 +65,8 @@ def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[Expor
     suffix = export.suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise ExportFormatError(
-            export.name, "file name",
+            export.name,
+            "file name",
             f"unsupported file type {export.suffix or '(none)'!r}: accepted are "
             + " and ".join(ACCEPTED_SUFFIXES),
         )
@@ -98,12 +100,12 @@ def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
     """
     try:
         with py7zr.SevenZipFile(archive, "r") as z:
-            members = [m for m in z.list()
-                       if not m.is_directory and m.filename.lower().endswith(".json")]
+            members = [m for m in z.list() if not m.is_directory and m.filename.lower().endswith(".json")]
             if len(members) != 1:
                 found = ", ".join(m.filename for m in members) or "none"
                 raise ExportFormatError(
-                    archive.name, "archive",
+                    archive.name,
+                    "archive",
                     f"a .7z export must hold exactly one .json member, found {len(members)} ({found})",
                 )
             info = members[0]
@@ -114,8 +116,14 @@ def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
             check_free_space(scratch, needed, f"extracting {archive.name}/{info.filename}")
             z.max_extract_size = needed
             z.extract(path=scratch, targets=[info.filename])
-    except (py7zr.exceptions.ArchiveError, py7zr.exceptions.PasswordRequired, lzma.LZMAError,
-            EOFError, ValueError, KeyError) as exc:
+    except (
+        py7zr.exceptions.ArchiveError,
+        py7zr.exceptions.PasswordRequired,
+        lzma.LZMAError,
+        EOFError,
+        ValueError,
+        KeyError,
+    ) as exc:
         raise ExportFormatError(archive.name, "archive", f"not a readable 7z archive: {exc}") from exc
     member = (scratch / parts).resolve()
     if not member.is_relative_to(scratch.resolve()) or not member.is_file():
@@ -134,8 +142,8 @@ class ExportReader:
 
     def __init__(self, name: str, stream: BinaryIO, before_read: Callable[[], None]) -> None:
         self.name, self.stream, self.before_read = name, stream, before_read
-        self.position = 0                       # bytes handed to the parser so far
-        self.block, self.block_start = b"", 0   # the block being parsed
+        self.position = 0  # bytes handed to the parser so far
+        self.block, self.block_start = b"", 0  # the block being parsed
         self._started = False
 
     def read(self, size: int) -> bytes:
@@ -146,8 +154,10 @@ class ExportReader:
             body = block.lstrip(b" \t\r\n")
             self._started = bool(body)
             if body and body[:1] != b"{":
-                raise self.error(f"the document must be a JSON object, it starts with {body[:1]!r}",
-                                 at=self.position + len(block) - len(body) + 1)
+                raise self.error(
+                    f"the document must be a JSON object, it starts with {body[:1]!r}",
+                    at=self.position + len(block) - len(body) + 1,
+                )
         self.position += len(block)
         return block
 

@@ -12,6 +12,7 @@ reports move to their layer's spool and finished layers are closed and dropped
 (``map_type`` only catches the root dict). Memory stays at about one block plus one
 report. Accepted limit: an unknown key's value is held whole while it is parsed.
 """
+
 from __future__ import annotations
 
 import gc
@@ -44,12 +45,12 @@ _dump_line = partial(orjson.dumps, option=orjson.OPT_APPEND_NEWLINE)
 class LayerSpool:
     """One layer of an export, spooled: what later steps read instead of the export."""
 
-    version: str            # "YYYY-MM"
+    version: str  # "YYYY-MM"
     released_at: str | None
-    path: Path              # JSON lines: one report per line, orjson.dumps of the report as parsed
+    path: Path  # JSON lines: one report per line, orjson.dumps of the report as parsed
     reports: int
     bytes: int
-    sha256: str             # of the spool file's bytes: the layer's content hash
+    sha256: str  # of the spool file's bytes: the layer's content hash
 
 
 def split_export(export: Path, spool_dir: Path, *, work_dir: Path | None = None) -> list[LayerSpool]:
@@ -72,8 +73,11 @@ def split_export(export: Path, spool_dir: Path, *, work_dir: Path | None = None)
             with _gc_paused():
                 splitter.run()
             layers = sorted(splitter.spools, key=lambda s: s.version)
-            manifest = {"export": source.name, **splitter.top,
-                        "layers": [{**asdict(s), "path": s.path.name} for s in layers]}
+            manifest = {
+                "export": source.name,
+                **splitter.top,
+                "layers": [{**asdict(s), "path": s.path.name} for s in layers],
+            }
             (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
             _move_into_place(tmp, spool_dir)
         except BaseException:
@@ -126,7 +130,7 @@ class _Spool:
     """One layer's spool while it is written: named by layer number until its version is known."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.file = path, open(path, "wb")  # noqa: SIM115 - open across many drains
+        self.path, self.file = path, open(path, "wb")
         self.sha, self.reports, self.bytes = hashlib.sha256(), 0, 0
 
     def write(self, data: bytes, reports: int) -> None:
@@ -150,10 +154,10 @@ class _Splitter:
         self.top: dict[str, str | None] = {}
         self._reader = ExportReader(name, stream, self._drain)
         self._roots: list[dict[str, Any]] = []
-        self._seen: dict[str, int] = {}           # version -> layer number, to name repeats
-        self._layers: list[Any] | None = None     # the root's "layers" list, once started
-        self._reports: list[Any] | None = None    # the current layer's "reports", once started
-        self._number = 0                          # 1-based number of the current layer
+        self._seen: dict[str, int] = {}  # version -> layer number, to name repeats
+        self._layers: list[Any] | None = None  # the root's "layers" list, once started
+        self._reports: list[Any] | None = None  # the current layer's "reports", once started
+        self._number = 0  # 1-based number of the current layer
         self._spool: _Spool | None = None
         self._ended = False
 
@@ -183,7 +187,9 @@ class _Splitter:
         """An error in the current layer, named by number and, once known, version."""
         version = layer.get("version") if type(layer) is dict else None
         known = type(version) is str and VERSION.fullmatch(version)
-        return ExportFormatError(self.name, f"layer {self._number}" + (f" ({version})" if known else ""), detail)
+        return ExportFormatError(
+            self.name, f"layer {self._number}" + (f" ({version})" if known else ""), detail
+        )
 
     def _check_top(self) -> None:
         if self._layers is None:
@@ -238,7 +244,9 @@ class _Splitter:
         batch = reports[:done]
         if set(map(type, batch)) != {dict}:
             k = next(i for i, r in enumerate(batch) if type(r) is not dict)
-            raise self._error(layer, f"report {spool.reports + k + 1} must be an object, found {_kind(batch[k])}")
+            raise self._error(
+                layer, f"report {spool.reports + k + 1} must be an object, found {_kind(batch[k])}"
+            )
         try:
             data = b"".join(map(_dump_line, batch))
         except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits

@@ -13,6 +13,7 @@ file holds every report whose id is non-blank text, once; the spool parse may al
 hold a whitespace-only id, which no reference can match (a blank reference is empty).
 Memory is bounded by the ids.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,7 +27,9 @@ import orjson
 from pipelines.core.exceptions import TerminalError
 
 SUFFIX: Final = ".jsonl"
-MAPPED_SUFFIX: Final = ".mapped"   # pipelines.validation.registered.mapped_dir: <version>.mapped beside the spool
+MAPPED_SUFFIX: Final = (
+    ".mapped"  # pipelines.validation.registered.mapped_dir: <version>.mapped beside the spool
+)
 ROOT_TABLE: Final = "passport"
 VERSION: Final = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 BUFFER: Final = 1 << 20

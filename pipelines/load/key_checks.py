@@ -15,6 +15,7 @@ nothing else: Strata's history triggers are ENABLE ALWAYS (migration 0013), and
 be set (not a superuser, no ``SET`` privilege) or anything would be skipped, the load
 writes in origin mode and PostgreSQL checks row by row as before: slower, same result.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -64,9 +65,11 @@ class MissingParent(TerminalError):
 
     def __init__(self, layer: str, key: ForeignKey, value: object) -> None:
         self.layer, self.key, self.value = layer, key, value
-        super().__init__(f"layer {layer}: {key.label} = {value} refers to a row that does not exist "
-                         f"(constraint {key.name}; was it deleted after the layer was validated?): "
-                         "nothing was loaded; validate the layer again")
+        super().__init__(
+            f"layer {layer}: {key.label} = {value} refers to a row that does not exist "
+            f"(constraint {key.name}; was it deleted after the layer was validated?): "
+            "nothing was loaded; validate the layer again"
+        )
 
 
 @dataclass(frozen=True)
@@ -88,16 +91,27 @@ def plan_key_checks(conn: psycopg.Connection, written: tuple[WrittenRows, ...]) 
     names = [w.table for w in written]
     keys: dict[str, list[ForeignKey]] = {w.table: [] for w in written}
     for conname, schema, table, column, pschema, parent, pcolumn in conn.execute(
-            read_sql("load/foreign_keys"), {"tables": names}):
-        keys[table].append(ForeignKey(
-            conname, sql.Identifier(schema, table), column, sql.Identifier(pschema, parent), pcolumn,
-            f"{table}.{column} -> {parent}.{pcolumn}"))
+        read_sql("load/foreign_keys"), {"tables": names}
+    ):
+        keys[table].append(
+            ForeignKey(
+                conname,
+                sql.Identifier(schema, table),
+                column,
+                sql.Identifier(pschema, parent),
+                pcolumn,
+                f"{table}.{column} -> {parent}.{pcolumn}",
+            )
+        )
     checks = tuple((w, tuple(keys[w.table])) for w in written if keys[w.table])
-    skipped = conn.execute(read_sql("load/skipped_triggers"), {
-        "written": names, "deleted": [w.table for w in written if w.deletes]}).fetchall()
+    skipped = conn.execute(
+        read_sql("load/skipped_triggers"),
+        {"written": names, "deleted": [w.table for w in written if w.deletes]},
+    ).fetchall()
     if skipped:
-        return KeyCheckPlan(False, checks, "replica mode would skip trigger(s) "
-                            + ", ".join(f"{t}.{n}" for t, n in skipped))
+        return KeyCheckPlan(
+            False, checks, "replica mode would skip trigger(s) " + ", ".join(f"{t}.{n}" for t, n in skipped)
+        )
     if not _may_set_replica(conn):
         return KeyCheckPlan(False, checks, "this role may not set session_replication_role")
     return KeyCheckPlan(True, checks, "")
@@ -129,22 +143,35 @@ def check_written(conn: psycopg.Connection, plan: KeyCheckPlan, layer: str) -> i
             referenced, locked = counts[2 * n], counts[2 * n + 1]
             locked_total += locked
             if locked < referenced:
-                (value,) = conn.execute(sql.SQL(FIRST_MISSING).format(
-                    column=sql.Identifier(key.column), rows=written.rows, parent=key.parent,
-                    parent_column=sql.Identifier(key.parent_column))).fetchone()
+                (value,) = conn.execute(
+                    sql.SQL(FIRST_MISSING).format(
+                        column=sql.Identifier(key.column),
+                        rows=written.rows,
+                        parent=key.parent,
+                        parent_column=sql.Identifier(key.parent_column),
+                    )
+                ).fetchone()
                 raise MissingParent(layer, key, value)
     return locked_total
 
 
 def _counts_statement(written: WrittenRows, keys: tuple[ForeignKey, ...]) -> sql.Composed:
     columns = sorted({k.column for k in keys})
-    ctes = [sql.SQL(WRITTEN).format(columns=sql.SQL(", ").join(sql.Identifier("c", c) for c in columns),
-                                    rows=written.rows)]
-    ctes += [sql.SQL(REFERENCED).format(name=sql.Identifier(f"k{n}"), column=sql.Identifier(k.column))
-             for n, k in enumerate(keys)]
-    counts = [sql.SQL(COUNTS).format(name=sql.Identifier(f"k{n}"), parent=k.parent,
-                                     parent_column=sql.Identifier(k.parent_column))
-              for n, k in enumerate(keys)]
+    ctes = [
+        sql.SQL(WRITTEN).format(
+            columns=sql.SQL(", ").join(sql.Identifier("c", c) for c in columns), rows=written.rows
+        )
+    ]
+    ctes += [
+        sql.SQL(REFERENCED).format(name=sql.Identifier(f"k{n}"), column=sql.Identifier(k.column))
+        for n, k in enumerate(keys)
+    ]
+    counts = [
+        sql.SQL(COUNTS).format(
+            name=sql.Identifier(f"k{n}"), parent=k.parent, parent_column=sql.Identifier(k.parent_column)
+        )
+        for n, k in enumerate(keys)
+    ]
     return sql.SQL("WITH {} SELECT {}").format(sql.SQL(", ").join(ctes), sql.SQL(", ").join(counts))
 
 

@@ -9,6 +9,7 @@ as soon as it and every layer before it are valid. The outcome is the one of
 validate-all-then-load: every layer is validated, so analysts see every error at once,
 and layers load in order up to the first one that is blocked or fails.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -33,9 +34,13 @@ class LayerOutcome(Generic[V, L]):
     loaded: L | None  # None: not loaded (blocked here or by an earlier layer)
 
 
-def validate_while_loading(versions: list[str], validate: Callable[[str], V], valid: Callable[[V], bool],
-                           load: Callable[[str, V], L], loaded_ok: Callable[[L], bool] = lambda _: True,
-                           ) -> Iterator[LayerOutcome[V, L]]:
+def validate_while_loading(
+    versions: list[str],
+    validate: Callable[[str], V],
+    valid: Callable[[V], bool],
+    load: Callable[[str, V], L],
+    loaded_ok: Callable[[L], bool] = lambda _: True,
+) -> Iterator[LayerOutcome[V, L]]:
     """Yield each layer's outcome in version order.
 
     ``validate`` runs in one worker process (so it must be picklable: a module-level
@@ -47,7 +52,7 @@ def validate_while_loading(versions: list[str], validate: Callable[[str], V], va
         futures = [worker.submit(validate, version) for version in versions]
         try:
             stopped = False
-            for version, future in zip(versions, futures):
+            for version, future in zip(versions, futures, strict=False):
                 validated = future.result()
                 if stopped or not valid(validated):
                     stopped = True
@@ -81,6 +86,12 @@ def validate_in_worker(database_url: str, version: str) -> ValidationSummary:
     with connect(database_url) as conn:
         result = validate_registered(conn, registered_layer(conn, version))
         conn.commit()
-    return ValidationSummary(version, result.valid, result.reports, sum(result.counts.values()),
-                             len(result.errors), time.perf_counter() - started,
-                             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return ValidationSummary(
+        version,
+        result.valid,
+        result.reports,
+        sum(result.counts.values()),
+        len(result.errors),
+        time.perf_counter() - started,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )

@@ -13,6 +13,7 @@ composed with psycopg.sql.Identifier; values are bound parameters. For one entit
    so the overwritten manual values can be reported after it.
 3. UPDATE the rows whose digest differs; INSERT the new rows.
 """
+
 from __future__ import annotations
 
 from psycopg import sql
@@ -62,7 +63,9 @@ WHERE t.id = r.id AND t.import_digest IS DISTINCT FROM r.digest"""
 INSERT_NEW = """
 INSERT INTO {table} (id, {targets}, import_digest) OVERRIDING SYSTEM VALUE
 SELECT s.id, {resolved}, s.digest FROM {stage} s {joins} WHERE s.is_new"""
-UNRESOLVED = "SELECT s.ext_id, s.{ext} FROM {stage} s {joins} WHERE s.{ext} IS NOT NULL AND {expr} IS NULL LIMIT 1"
+UNRESOLVED = (
+    "SELECT s.ext_id, s.{ext} FROM {stage} s {joins} WHERE s.{ext} IS NOT NULL AND {expr} IS NULL LIMIT 1"
+)
 REMOVE_LINKS = """
 DELETE FROM {table} l USING {owner_stage} o
 WHERE l.{owner} = o.id
@@ -82,8 +85,9 @@ def stage_of(table: str) -> sql.Identifier:
 
 def q(template: str, **names: sql.Composable | str) -> sql.Composed:
     """Compose a template; plain strings become identifiers."""
-    return sql.SQL(template).format(**{k: sql.Identifier(v) if isinstance(v, str) else v
-                                       for k, v in names.items()})
+    return sql.SQL(template).format(
+        **{k: sql.Identifier(v) if isinstance(v, str) else v for k, v in names.items()}
+    )
 
 
 def _ids(names: tuple[str, ...] | list[str], prefix: str | None = None) -> sql.Composed:
@@ -105,8 +109,14 @@ def copy_raw(raw: sql.Identifier, columns: tuple[str, ...]) -> sql.Composed:
 
 def stage_entity(entity: Entity) -> sql.Composed:
     data = _ids([c for c in entity.columns if c != entity.ext_id], "r")
-    return q(STAGE_ENTITY, stage=stage_of(entity.table), raw=raw_of(entity.table), table=entity.table,
-             table_name=sql.Literal(entity.table), data=data)
+    return q(
+        STAGE_ENTITY,
+        stage=stage_of(entity.table),
+        raw=raw_of(entity.table),
+        table=entity.table,
+        table_name=sql.Literal(entity.table),
+        data=data,
+    )
 
 
 def stage_types(entity_columns: tuple[MappedColumn, ...], target: dict[str, str]) -> dict[str, str]:
@@ -125,14 +135,22 @@ def _parent_resolution(entity: Entity) -> tuple[sql.Composable, dict[str, sql.Co
     for n, column in enumerate(c for c in entity.mapped_columns if c.resolves):
         in_stage, in_table = sql.Identifier(f"ps{n}"), sql.Identifier(f"pt{n}")
         parent_table = column.resolves  # entity kinds are their tables' names
-        joins.append(sql.SQL("{kind} JOIN {stage} {alias} ON {alias}.ext_id = s.{col}").format(
-            kind=sql.SQL("" if column.name == enclosing else "LEFT"), stage=stage_of(parent_table),
-            alias=in_stage, col=sql.Identifier(column.name)))
+        joins.append(
+            sql.SQL("{kind} JOIN {stage} {alias} ON {alias}.ext_id = s.{col}").format(
+                kind=sql.SQL("" if column.name == enclosing else "LEFT"),
+                stage=stage_of(parent_table),
+                alias=in_stage,
+                col=sql.Identifier(column.name),
+            )
+        )
         if column.name == enclosing:
             exprs[column.name] = sql.SQL("{}.id").format(in_stage)
             continue
-        joins.append(sql.SQL("LEFT JOIN {table} {alias} ON {alias}.ext_id = s.{col}").format(
-            table=sql.Identifier(parent_table), alias=in_table, col=sql.Identifier(column.name)))
+        joins.append(
+            sql.SQL("LEFT JOIN {table} {alias} ON {alias}.ext_id = s.{col}").format(
+                table=sql.Identifier(parent_table), alias=in_table, col=sql.Identifier(column.name)
+            )
+        )
         exprs[column.name] = sql.SQL("coalesce({}.id, {}.id)").format(in_stage, in_table)
     return sql.SQL(" ").join(joins), exprs
 
@@ -147,37 +165,69 @@ def resolved_items(entity: Entity) -> tuple[list[sql.Composable], sql.Composable
 def update_changed(entity: Entity) -> sql.Composed:
     items, joins, _ = resolved_items(entity)
     names = list(entity.table_columns)
-    aliased = sql.SQL(", ").join(sql.SQL("{} AS {}").format(item, sql.Identifier(name))
-                                 for item, name in zip(items, names))
-    return q(UPDATE_CHANGED, table=entity.table, targets=_ids(names), values=_ids(names, "r"),
-             resolved=aliased, stage=stage_of(entity.table), joins=joins)
+    aliased = sql.SQL(", ").join(
+        sql.SQL("{} AS {}").format(item, sql.Identifier(name))
+        for item, name in zip(items, names, strict=False)
+    )
+    return q(
+        UPDATE_CHANGED,
+        table=entity.table,
+        targets=_ids(names),
+        values=_ids(names, "r"),
+        resolved=aliased,
+        stage=stage_of(entity.table),
+        joins=joins,
+    )
 
 
 def insert_new(entity: Entity) -> sql.Composed:
     items, joins, _ = resolved_items(entity)
-    return q(INSERT_NEW, table=entity.table, targets=_ids(list(entity.table_columns)),
-             resolved=sql.SQL(", ").join(items), stage=stage_of(entity.table), joins=joins)
+    return q(
+        INSERT_NEW,
+        table=entity.table,
+        targets=_ids(list(entity.table_columns)),
+        resolved=sql.SQL(", ").join(items),
+        stage=stage_of(entity.table),
+        joins=joins,
+    )
 
 
 def unresolved_checks(entity: Entity) -> list[sql.Composed]:
     _, joins, exprs = resolved_items(entity)
-    return [q(UNRESOLVED, ext=name, stage=stage_of(entity.table), joins=joins, expr=expr)
-            for name, expr in exprs.items()]
+    return [
+        q(UNRESOLVED, ext=name, stage=stage_of(entity.table), joins=joins, expr=expr)
+        for name, expr in exprs.items()
+    ]
 
 
 def snapshot_manual(entity: Entity) -> sql.Composed:
-    return q(SNAPSHOT_MANUAL, snapshot=f"manual_{entity.table}", stage=stage_of(entity.table),
-             table=entity.table, history=f"{entity.table}_history")
+    return q(
+        SNAPSHOT_MANUAL,
+        snapshot=f"manual_{entity.table}",
+        stage=stage_of(entity.table),
+        table=entity.table,
+        history=f"{entity.table}_history",
+    )
 
 
 def report_overwrites(entity: Entity) -> sql.Composed:
-    return q(REPORT_OVERWRITES, table_name=sql.Literal(entity.table), snapshot=f"manual_{entity.table}",
-             table=entity.table)
+    return q(
+        REPORT_OVERWRITES,
+        table_name=sql.Literal(entity.table),
+        snapshot=f"manual_{entity.table}",
+        table=entity.table,
+    )
 
 
 def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed]:
-    names = dict(table=link.table, owner_stage=stage_of(owner.table), stage=stage_of(link.table),
-                 owner=link.owner_column, owner_ext=link.owner_ext_column, target=link.target_column)
+    names = dict(
+        table=link.table,
+        owner_stage=stage_of(owner.table),
+        stage=stage_of(link.table),
+        owner=link.owner_column,
+        owner_ext=link.owner_ext_column,
+        target=link.target_column,
+    )
     return q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
 
 
@@ -185,11 +235,24 @@ def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
     """Every table a load writes, with the rows it may have written; links are also deleted from."""
     written: list[WrittenRows] = []
     for entity in entities:
-        written.append(WrittenRows(entity.table, q(WRITTEN_ENTITY_ROWS, table=entity.table,
-                                                     stage=stage_of(entity.table))))
-        written += [WrittenRows(link.table, q(WRITTEN_LINK_ROWS, table=link.table, owner_stage=stage_of(entity.table),
-                                              owner=link.owner_column), deletes=True)
-                    for link in entity.links]
+        written.append(
+            WrittenRows(
+                entity.table, q(WRITTEN_ENTITY_ROWS, table=entity.table, stage=stage_of(entity.table))
+            )
+        )
+        written += [
+            WrittenRows(
+                link.table,
+                q(
+                    WRITTEN_LINK_ROWS,
+                    table=link.table,
+                    owner_stage=stage_of(entity.table),
+                    owner=link.owner_column,
+                ),
+                deletes=True,
+            )
+            for link in entity.links
+        ]
     return tuple(written)
 
 
@@ -200,5 +263,8 @@ def analyze_stage(entity: Entity) -> sql.Composed:
 
 
 def analyze_link_stage(link: Link) -> sql.Composed:
-    return q("ANALYZE {stage} ({columns})", stage=stage_of(link.table),
-             columns=_ids([link.owner_ext_column, link.target_column]))
+    return q(
+        "ANALYZE {stage} ({columns})",
+        stage=stage_of(link.table),
+        columns=_ids([link.owner_ext_column, link.target_column]),
+    )

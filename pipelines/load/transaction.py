@@ -4,6 +4,7 @@ The caller's connection must have no transaction open: the load is its own
 transaction, so a failure anywhere (or a killed process) leaves the database
 exactly as it was. History and import flags are written by the triggers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,8 +41,13 @@ class TableCounts:
         return self.staged - self.created - self.updated
 
     def as_dict(self) -> dict[str, int]:
-        return {"staged": self.staged, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "removed": self.removed}
+        return {
+            "staged": self.staged,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+        }
 
 
 @dataclass
@@ -51,7 +57,7 @@ class LoadResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     overwrites: int = 0
     touched_passports: list[int] = field(default_factory=list)
-    key_checks: str = ""      # "set-based", or "row by row (why)": see foreign_key_checks
+    key_checks: str = ""  # "set-based", or "row by row (why)": see foreign_key_checks
     parents_locked: int = 0
 
     @property
@@ -59,8 +65,12 @@ class LoadResult:
         return sum(c.created + c.updated + c.removed for c in self.tables.values())
 
 
-def load_layer(conn: psycopg.Connection, version: str, entities: tuple[Entity, ...] = ENTITIES,
-               after_load: AfterLoad | None = None) -> LoadResult:
+def load_layer(
+    conn: psycopg.Connection,
+    version: str,
+    entities: tuple[Entity, ...] = ENTITIES,
+    after_load: AfterLoad | None = None,
+) -> LoadResult:
     """Load the validated rows of ``version``; refuses out of order or unvalidated layers.
 
     ``after_load`` runs inside the same transaction (e.g. refreshing a read model for the
@@ -92,15 +102,23 @@ def load_layer(conn: psycopg.Connection, version: str, entities: tuple[Entity, .
         result.parents_locked = check_written(conn, plan, version)
         result.key_checks = plan.description
         for entity in entities:
-            result.overwrites += conn.execute(statements.report_overwrites(entity), {
-                "report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)}).rowcount
-        result.touched_passports = [i for (i,) in conn.execute(
-            "SELECT id FROM stage_passport ORDER BY id")]
+            result.overwrites += conn.execute(
+                statements.report_overwrites(entity),
+                {"report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)},
+            ).rowcount
+        result.touched_passports = [i for (i,) in conn.execute("SELECT id FROM stage_passport ORDER BY id")]
         if after_load is not None:
             after_load(conn, result)
         counts = {t: c.as_dict() for t, c in result.tables.items()} | {"overwrites": result.overwrites}
-        conn.execute(read_sql("load/record_loaded"), {"counts": Jsonb(counts), "content_sha256": ready.sha256,
-                                                  "file_id": ready.file_id, "report_id": ready.report_id})
+        conn.execute(
+            read_sql("load/record_loaded"),
+            {
+                "counts": Jsonb(counts),
+                "content_sha256": ready.sha256,
+                "file_id": ready.file_id,
+                "report_id": ready.report_id,
+            },
+        )
     return result
 
 
@@ -114,8 +132,15 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
     for entity in entities:
         target = dict(conn.execute(statements.TARGET_TYPES, (entity.table,)).fetchall())
         raw = statements.raw_of(entity.table)
-        _copy(conn, folder, manifest, entity.table, raw, entity.columns,
-              statements.stage_types(entity.mapped_columns, target))
+        _copy(
+            conn,
+            folder,
+            manifest,
+            entity.table,
+            raw,
+            entity.columns,
+            statements.stage_types(entity.mapped_columns, target),
+        )
         staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
         conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
         conn.execute(statements.analyze_stage(entity))
@@ -128,19 +153,33 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
     return staged
 
 
-def _copy(conn: psycopg.Connection, folder: Path, manifest: dict, table: str, into: sql.Identifier,
-          columns: tuple[str, ...], types: dict[str, str]) -> None:
+def _copy(
+    conn: psycopg.Connection,
+    folder: Path,
+    manifest: dict,
+    table: str,
+    into: sql.Identifier,
+    columns: tuple[str, ...],
+    types: dict[str, str],
+) -> None:
     if tuple(manifest[table]["columns"]) != columns:
-        raise TerminalError(f"{folder}: {table}.csv has columns {manifest[table]['columns']}, the import "
-                            f"declarations expect {list(columns)}: validate the layer again")
+        raise TerminalError(
+            f"{folder}: {table}.csv has columns {manifest[table]['columns']}, the import "
+            f"declarations expect {list(columns)}: validate the layer again"
+        )
     conn.execute(statements.create_raw(into, columns, types))
-    with conn.cursor().copy(statements.copy_raw(into, columns)) as copy, open(folder / manifest[table]["file"], "rb") as f:
+    with (
+        conn.cursor().copy(statements.copy_raw(into, columns)) as copy,
+        open(folder / manifest[table]["file"], "rb") as f,
+    ):
         while block := f.read(COPY_BLOCK):
             copy.write(block)
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
-    return conn.execute(statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table))).fetchone()[0]
+    return conn.execute(
+        statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table))
+    ).fetchone()[0]
 
 
 def _refuse_unresolved(conn: psycopg.Connection, entity: Entity, version: str) -> None:
@@ -148,5 +187,7 @@ def _refuse_unresolved(conn: psycopg.Connection, entity: Entity, version: str) -
     for check in statements.unresolved_checks(entity):
         row = conn.execute(check).fetchone()
         if row:
-            raise TerminalError(f"layer {version}: {entity.kind} {row[0]} refers to {row[1]}, "
-                                "which is in neither the database nor the layer")
+            raise TerminalError(
+                f"layer {version}: {entity.kind} {row[0]} refers to {row[1]}, "
+                "which is in neither the database nor the layer"
+            )

@@ -1,4 +1,5 @@
 """Read-model results as small markdown tables, for asset and check metadata."""
+
 from __future__ import annotations
 
 import json
@@ -27,4 +28,3 @@ def drift_table(drifts: Sequence[Drift], limit: int = 20) -> str:
 def _short(values: dict[str, Any] | None, column: str) -> str:
     value = None if values is None else values.get(column)
     return cell(json.dumps(value, default=str) if isinstance(value, (dict, list)) else value, CELL_WIDTH)
-

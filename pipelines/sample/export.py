@@ -9,6 +9,7 @@ names, enum spellings, rendering and the injected analyst errors.
 
     python -m pipelines.sample.export OUT_DIR [--seed S] [--passports N] [--layers L] [--dirty] [--7z]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,8 +107,11 @@ class Sample:
         first layer, and into an earlier layer, so every case surely occurs."""
         number = self.ref_only + p
         first_new = p >= self.passports and (p - self.passports) % self.growth == 0
-        forced = [(p == self.passports - 2, 0, self.ref_only),  # (this one?, lowest, highest + 1)
-                  (p == self.passports - 1, self.ref_only, number), (first_new, self.ref_only, number)]
+        forced = [
+            (p == self.passports - 2, 0, self.ref_only),  # (this one?, lowest, highest + 1)
+            (p == self.passports - 1, self.ref_only, number),
+            (first_new, self.ref_only, number),
+        ]
         for hit, low, high in forced:
             if hit and low < high:
                 return f"P-{r.randrange(low, high):08d}"
@@ -117,34 +121,49 @@ class Sample:
         r = rng(self.seed, "passport", p)
         number = self.ref_only + p
         return Passport(
-            ext_id=self.ext_id(p), name=f"{r.choice(NAME_WORDS)} {number}",
+            ext_id=self.ext_id(p),
+            name=f"{r.choice(NAME_WORDS)} {number}",
             category=r.choice(portal.CATEGORIES)[0],
-            region=r.choice(REGIONS) if r.random() < 0.9 else None, parent_id=self.parent(p, r),
+            region=r.choice(REGIONS) if r.random() < 0.9 else None,
+            parent_id=self.parent(p, r),
             commissioned=date(r, 1960, 2020) if r.random() < 0.9 else None,
             length=length(r) if r.random() < 0.9 else None,
             inspector=r.randint(1, len(self.people.profiles)) if r.random() < 0.8 else None,
             status="retired" if r.random() < 0.05 else "active",
             maintenance=[self.maintenance(r) for _ in range(r.choice([0, 0, 1, 1, 2, 3]))],
-            signs=[self.sign(r) for _ in range(r.choice([0, 1, 2]))])
+            signs=[self.sign(r) for _ in range(r.choice([0, 1, 2]))],
+        )
 
     def maintenance(self, r: random.Random) -> Maintenance:
         return Maintenance(
-            ext_id=self.child_id("M"), date=date(r, 2015, 2026),
+            ext_id=self.child_id("M"),
+            date=date(r, 2015, 2026),
             repair_type=r.choice(portal.REPAIR_TYPES)[0],
             performed_by=r.randint(1, len(self.people.profiles)) if r.random() < 0.7 else None,
-            crew=self.crew(r), cost=cost(r) if r.random() < 0.8 else None,
-            measurements=[Measurement(self.child_id("X"), r.choice(portal.KINDS),
-                                      round(r.uniform(0.1, 500), 2), r.choice(portal.UNITS)[0])
-                          for _ in range(r.choice([0, 1, 2, 3]))])
+            crew=self.crew(r),
+            cost=cost(r) if r.random() < 0.8 else None,
+            measurements=[
+                Measurement(
+                    self.child_id("X"),
+                    r.choice(portal.KINDS),
+                    round(r.uniform(0.1, 500), 2),
+                    r.choice(portal.UNITS)[0],
+                )
+                for _ in range(r.choice([0, 1, 2, 3]))
+            ],
+        )
 
     def sign(self, r: random.Random) -> Sign:
-        return Sign(self.child_id("S"), r.choice(portal.SIGN_CODES)[0],
-                    date(r, 2000, 2026) if r.random() < 0.8 else None,
-                    r.choice(["good", "fair", "poor"]) if r.random() < 0.9 else None)
+        return Sign(
+            self.child_id("S"),
+            r.choice(portal.SIGN_CODES)[0],
+            date(r, 2000, 2026) if r.random() < 0.8 else None,
+            r.choice(["good", "fair", "poor"]) if r.random() < 0.9 else None,
+        )
 
     def revise(self, p: Passport, r: random.Random) -> None:
         """One real change in meaning: own fields, a crew, a cost, or new children."""
-        weights, changes = zip(*CHANGES)
+        weights, changes = zip(*CHANGES, strict=False)
         while not r.choices(changes, weights)[0](self, p, r):
             pass
 
@@ -161,9 +180,17 @@ class Sample:
         ids = new + changed + resent
         lr.shuffle(ids)  # the portal promises no order: parents may come after children
         self._parent_after_child(ids)
-        stats: dict = {"version": version, "reports": 0, "maintenance": 0, "measurements": 0, "signs": 0,
-                       "crew_links": 0, "new_reports": len(new), "changed_reports": len(changed),
-                       "errors": []}
+        stats: dict = {
+            "version": version,
+            "reports": 0,
+            "maintenance": 0,
+            "measurements": 0,
+            "signs": 0,
+            "crew_links": 0,
+            "new_reports": len(new),
+            "changed_reports": len(changed),
+            "errors": [],
+        }
         victims = self._victims(ids, lr) if dirty else {}
         reports = []
         for p in ids:
@@ -192,24 +219,33 @@ class Sample:
         """One error code per victim; never a parent, so no error causes another one."""
         eligible = [p for p in ids if self.ext_id(p) not in self.parents]
         codes = ERROR_CODES if self.layer == 0 else lr.sample(ERROR_CODES, 2)
-        return dict(zip(lr.sample(eligible, min(len(codes), len(eligible))), codes))
+        return dict(zip(lr.sample(eligible, min(len(codes), len(eligible))), codes, strict=False))
 
     def outcome(self, reference: int) -> dict[str, object]:
         """Row counts after loading every layer, and every passport's final values."""
         sent = {p: self.canon[p] for p in sorted(self.own)}
         counts = [c.counts() for c in sent.values()]
-        final = {"passports": reference + sum(p >= self.overlap for p in sent),
-                 "passports_from_export": len(sent),
-                 **{key: sum(c[key] for c in counts) for key in counts[0]},
-                 "passport_history_versions": sum(self.history.values())}
+        final = {
+            "passports": reference + sum(p >= self.overlap for p in sent),
+            "passports_from_export": len(sent),
+            **{key: sum(c[key] for c in counts) for key in counts[0]},
+            "passport_history_versions": sum(self.history.values()),
+        }
         return {"final": final, "sample": [c.expected(self.history[p]) for p, c in sent.items()]}
 
     def reference_passports(self) -> list[list[str]]:
         """Our DB before any import: some ext_ids only here, some also in the export, some none."""
         r = rng(self.seed, "reference")
         matched = self.ref_only + self.overlap
-        return [[f"P-{n:08d}" if n < matched else "", f"Legacy object {n}", r.choice(portal.CATEGORIES)[0],
-                 r.choice(REGIONS)] for n in range(matched + self.unmatched)]
+        return [
+            [
+                f"P-{n:08d}" if n < matched else "",
+                f"Legacy object {n}",
+                r.choice(portal.CATEGORIES)[0],
+                r.choice(REGIONS),
+            ]
+            for n in range(matched + self.unmatched)
+        ]
 
 
 def _months(start: str, count: int) -> list[str]:
@@ -217,8 +253,16 @@ def _months(start: str, count: int) -> list[str]:
     return [f"{year + (month - 1 + i) // 12:04d}-{(month - 1 + i) % 12 + 1:02d}" for i in range(count)]
 
 
-def write_sample(out: Path, *, seed: int = 1, passports: int = 120, layers: int = 3,
-                 dirty: bool = False, seven_zip: bool = False, start: str = "2026-01") -> dict:
+def write_sample(
+    out: Path,
+    *,
+    seed: int = 1,
+    passports: int = 120,
+    layers: int = 3,
+    dirty: bool = False,
+    seven_zip: bool = False,
+    start: str = "2026-01",
+) -> dict:
     """Write export.json, reference/*.csv and expected.json (and export.7z); return expected."""
     if passports < 20 or layers < 1:
         raise ValueError("a sample needs at least 20 passports and 1 layer")
@@ -230,28 +274,40 @@ def write_sample(out: Path, *, seed: int = 1, passports: int = 120, layers: int 
     portal.write_csv(ref / "passports.csv", ["ext_id", "name", "category", "region"], reference)
     versions = _months(start, layers + 1)
     written = [sample.next_layer(i, versions[i], f"{versions[i + 1]}-01", dirty) for i in range(layers)]
-    document = {"source": "registry-portal", "exported_at": f"{versions[-1]}-01T03:00:00Z",
-                "layers": [layer for layer, _ in written]}
+    document = {
+        "source": "registry-portal",
+        "exported_at": f"{versions[-1]}-01T03:00:00Z",
+        "layers": [layer for layer, _ in written],
+    }
     (out / "export.json").write_bytes(orjson.dumps(document))
     if seven_zip:
         import py7zr  # only needed here; keeps a plain import of this module light
 
         with py7zr.SevenZipFile(out / "export.7z", "w") as archive:
             archive.write(out / "export.json", "export.json")
-    expected = {"seed": seed, "dirty": dirty,
-                "reference": {"profiles": len(sample.people.profiles), "passports": len(reference),
-                              "passports_with_ext_id": sum(1 for row in reference if row[0])},
-                "layers": [stats for _, stats in written],
-                # a dirty layer never loads, so nothing final can be promised
-                **({"final": None, "sample": None} if dirty else sample.outcome(len(reference)))}
+    expected = {
+        "seed": seed,
+        "dirty": dirty,
+        "reference": {
+            "profiles": len(sample.people.profiles),
+            "passports": len(reference),
+            "passports_with_ext_id": sum(1 for row in reference if row[0]),
+        },
+        "layers": [stats for _, stats in written],
+        # a dirty layer never loads, so nothing final can be promised
+        **({"final": None, "sample": None} if dirty else sample.outcome(len(reference))),
+    }
     (out / "expected.json").write_bytes(orjson.dumps(expected, option=orjson.OPT_INDENT_2))
     return expected
 
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m pipelines.sample.export OUT_DIR``: the sample from the command line."""
-    ap = argparse.ArgumentParser(prog="python -m pipelines.sample.export", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m pipelines.sample.export",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("out", type=Path, metavar="OUT_DIR")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--passports", type=int, default=120, help="passports in the first layer (20 or more)")
@@ -260,8 +316,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dirty", action="store_true", help="inject analyst errors (listed in expected.json)")
     ap.add_argument("--7z", dest="seven_zip", action="store_true", help="also write export.7z")
     a = ap.parse_args(argv)
-    expected = write_sample(a.out, seed=a.seed, passports=a.passports, layers=a.layers,
-                            dirty=a.dirty, seven_zip=a.seven_zip, start=a.start)
+    expected = write_sample(
+        a.out,
+        seed=a.seed,
+        passports=a.passports,
+        layers=a.layers,
+        dirty=a.dirty,
+        seven_zip=a.seven_zip,
+        start=a.start,
+    )
     reports = sum(layer["reports"] for layer in expected["layers"])
     print(f"wrote {a.out / 'export.json'}: {a.layers} layers, {reports} reports")
 

@@ -1,4 +1,5 @@
 """Analyst errors for dirty samples: each spoiled record carries exactly one, so the list is exact."""
+
 from __future__ import annotations
 
 import random
@@ -8,8 +9,14 @@ from pipelines.sample.portal_spelling import UNKNOWN_CODES, People
 
 BAD_DATES = ["31.02.2026", "2026-02-30", "2026-13-01", "yesterday"]
 BAD_NUMBERS = ["12,5.3", "abc", "1.2.3"]
-ERROR_CODES = ["not_found", "multiple_records", "cant_parse", "required",
-               "mapping_not_found", "duplicated_ext_ids"]
+ERROR_CODES = [
+    "not_found",
+    "multiple_records",
+    "cant_parse",
+    "required",
+    "mapping_not_found",
+    "duplicated_ext_ids",
+]
 MISSING = object()  # a spoiled value that deletes the key
 
 Spot = tuple[str, str, str, Callable[[random.Random, People], object]]
@@ -26,13 +33,18 @@ SPOILERS: list[Spot] = [
     ("required", "passport", "name", lambda r, ppl: ""),
     ("required", "maintenance", "repair_type", lambda r, ppl: MISSING),
     ("mapping_not_found", "passport", "category", lambda r, ppl: r.choice(UNKNOWN_CODES["category"])),
-    ("mapping_not_found", "maintenance", "repair_type",
-     lambda r, ppl: r.choice(UNKNOWN_CODES["repair_type"])),
+    (
+        "mapping_not_found",
+        "maintenance",
+        "repair_type",
+        lambda r, ppl: r.choice(UNKNOWN_CODES["repair_type"]),
+    ),
     ("mapping_not_found", "measurement", "unit", lambda r, ppl: r.choice(UNKNOWN_CODES["unit"])),
     ("mapping_not_found", "sign", "code", lambda r, ppl: r.choice(UNKNOWN_CODES["code"])),
 ]
 TARGETS: dict[str, Callable[[dict], list[dict]]] = {
-    "passport": lambda rep: [rep], "maintenance": lambda rep: rep.get("maintenance", []),
+    "passport": lambda rep: [rep],
+    "maintenance": lambda rep: rep.get("maintenance", []),
     "measurement": lambda rep: [x for m in rep.get("maintenance", []) for x in m.get("measurements", [])],
     "sign": lambda rep: rep.get("signs", []),
 }

@@ -7,6 +7,7 @@ one stays resolvable to exactly one row; the analyst errors are injected here to
 one per spoiled record, so expected.json can list them exactly. ``pipelines.sample.export``
 owns the meaning (canonical records); this module owns only their text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,55 +22,199 @@ from rapidfuzz.distance import Levenshtein
 from pipelines.sample.records import Maintenance, Passport
 
 Enum = list[tuple[str, str, str]]  # (code, name, aliases separated by |)
-CATEGORIES: Enum = [("bridge", "Bridge", "Br|bridges"), ("road", "Road section", "rd|road-section"),
-                    ("tunnel", "Tunnel", ""), ("culvert", "Culvert", "pipe-culvert"),
-                    ("overpass", "Overpass", "flyover"), ("retaining_wall", "Retaining wall", "wall")]
-REPAIR_TYPES: Enum = [("patching", "Pothole patching", "patch|pothole repair"),
-                      ("resurfacing", "Resurfacing", "overlay"), ("joint_repair", "Joint repair", "joints"),
-                      ("painting", "Painting", "paint|anticorrosion"),
-                      ("drainage", "Drainage cleaning", "drain"),
-                      ("marking", "Road marking", "markings"), ("inspection", "Inspection", "survey"),
-                      ("bearing", "Bearing replacement", "")]
-UNITS: Enum = [("m", "metre", "meter|metre|м|mtr"), ("cm", "centimetre", "centimeter|см"),
-               ("mm", "millimetre", "millimeter|мм"), ("km", "kilometre", "kilometer|км"),
-               ("m2", "square metre", "sq.m|м2|m²"), ("t", "tonne", "ton|т"), ("pct", "percent", "%")]
-SIGN_CODES: Enum = [(f"{a}.{b}", f"Sign {a}.{b}", f"{a}-{b}" if b % 4 == 0 else "")
-                    for a in range(1, 5) for b in range(1, 13)]
+CATEGORIES: Enum = [
+    ("bridge", "Bridge", "Br|bridges"),
+    ("road", "Road section", "rd|road-section"),
+    ("tunnel", "Tunnel", ""),
+    ("culvert", "Culvert", "pipe-culvert"),
+    ("overpass", "Overpass", "flyover"),
+    ("retaining_wall", "Retaining wall", "wall"),
+]
+REPAIR_TYPES: Enum = [
+    ("patching", "Pothole patching", "patch|pothole repair"),
+    ("resurfacing", "Resurfacing", "overlay"),
+    ("joint_repair", "Joint repair", "joints"),
+    ("painting", "Painting", "paint|anticorrosion"),
+    ("drainage", "Drainage cleaning", "drain"),
+    ("marking", "Road marking", "markings"),
+    ("inspection", "Inspection", "survey"),
+    ("bearing", "Bearing replacement", ""),
+]
+UNITS: Enum = [
+    ("m", "metre", "meter|metre|м|mtr"),
+    ("cm", "centimetre", "centimeter|см"),
+    ("mm", "millimetre", "millimeter|мм"),
+    ("km", "kilometre", "kilometer|км"),
+    ("m2", "square metre", "sq.m|м2|m²"),
+    ("t", "tonne", "ton|т"),
+    ("pct", "percent", "%"),
+]
+SIGN_CODES: Enum = [
+    (f"{a}.{b}", f"Sign {a}.{b}", f"{a}-{b}" if b % 4 == 0 else "") for a in range(1, 5) for b in range(1, 13)
+]
 # (key used for spelling and errors, reference file, table)
-ENUMS: list[tuple[str, str, Enum]] = [("category", "categories", CATEGORIES),
-                                      ("repair_type", "repair_types", REPAIR_TYPES),
-                                      ("code", "sign_codes", SIGN_CODES), ("unit", "measure_units", UNITS)]
-ALIASES = {key: {code: [a for a in aliases.split("|") if a] for code, _, aliases in table}
-           for key, _, table in ENUMS}
-UNKNOWN_CODES = {"category": ["aqueduct", "ferry_ramp"], "repair_type": ["crack_sealing", "deicing"],
-                 "unit": ["ft", "yd"], "code": ["8.24", "9.1"]}
+ENUMS: list[tuple[str, str, Enum]] = [
+    ("category", "categories", CATEGORIES),
+    ("repair_type", "repair_types", REPAIR_TYPES),
+    ("code", "sign_codes", SIGN_CODES),
+    ("unit", "measure_units", UNITS),
+]
+ALIASES = {
+    key: {code: [a for a in aliases.split("|") if a] for code, _, aliases in table} for key, _, table in ENUMS
+}
+UNKNOWN_CODES = {
+    "category": ["aqueduct", "ferry_ramp"],
+    "repair_type": ["crack_sealing", "deicing"],
+    "unit": ["ft", "yd"],
+    "code": ["8.24", "9.1"],
+}
 KINDS = ["depth", "width", "length", "area", "thickness", "deflection", "wear"]
 WRITTEN_EMPTY = {"parent_id", "maintenance", "signs", "crew", "measurements"}
 
-SURNAMES = ["Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasiliev", "Petrov", "Sokolov", "Mikhailov",
-            "Novikov", "Fedorov", "Morozov", "Volkov", "Alekseev", "Lebedev", "Semenov", "Egorov", "Pavlov",
-            "Kozlov", "Stepanov", "Nikolaev", "Orlov", "Andreev", "Makarov", "Nikitin", "Zakharov",
-            "Zaitsev", "Soloviev", "Borisov", "Yakovlev", "Grigoriev", "Romanov", "Vorobiev", "Sergeev",
-            "Kuzmin", "Frolov", "Dmitriev", "Korolev", "Gusev", "Kiselev", "Ilyin", "Maksimov", "Polyakov",
-            "Sorokin", "Vinogradov", "Kovalev", "Belov", "Medvedev", "Antonov", "Tarasov", "Zhukov",
-            "Baranov", "Filippov", "Komarov", "Davydov", "Belyaev", "Gerasimov"]
+SURNAMES = [
+    "Ivanov",
+    "Smirnov",
+    "Kuznetsov",
+    "Popov",
+    "Vasiliev",
+    "Petrov",
+    "Sokolov",
+    "Mikhailov",
+    "Novikov",
+    "Fedorov",
+    "Morozov",
+    "Volkov",
+    "Alekseev",
+    "Lebedev",
+    "Semenov",
+    "Egorov",
+    "Pavlov",
+    "Kozlov",
+    "Stepanov",
+    "Nikolaev",
+    "Orlov",
+    "Andreev",
+    "Makarov",
+    "Nikitin",
+    "Zakharov",
+    "Zaitsev",
+    "Soloviev",
+    "Borisov",
+    "Yakovlev",
+    "Grigoriev",
+    "Romanov",
+    "Vorobiev",
+    "Sergeev",
+    "Kuzmin",
+    "Frolov",
+    "Dmitriev",
+    "Korolev",
+    "Gusev",
+    "Kiselev",
+    "Ilyin",
+    "Maksimov",
+    "Polyakov",
+    "Sorokin",
+    "Vinogradov",
+    "Kovalev",
+    "Belov",
+    "Medvedev",
+    "Antonov",
+    "Tarasov",
+    "Zhukov",
+    "Baranov",
+    "Filippov",
+    "Komarov",
+    "Davydov",
+    "Belyaev",
+    "Gerasimov",
+]
 # (first names, middle names, surname suffix) per gender, so a person reads naturally
 GIVEN_NAMES: list[tuple[list[str], list[str], str]] = [
-    (["Ivan", "Igor", "Alexei", "Andrei", "Anton", "Artem", "Pavel", "Petr", "Sergei", "Stepan", "Mikhail",
-     "Maxim", "Oleg", "Boris"],
-     ["Ivanovich", "Igorevich", "Petrovich", "Pavlovich", "Sergeevich", "Stepanovich", "Mikhailovich",
-      "Maksimovich", "Olegovich", "Borisovich", "Andreevich", "Antonovich"], ""),
-    (["Anna", "Alina", "Elena", "Ekaterina", "Irina", "Inna", "Olga", "Oksana", "Maria", "Margarita",
-     "Natalia", "Nina", "Tatiana"],
-     ["Ivanovna", "Igorevna", "Petrovna", "Pavlovna", "Sergeevna", "Stepanovna", "Mikhailovna",
-      "Maksimovna", "Olegovna", "Borisovna", "Andreevna", "Antonovna"], "a"),
+    (
+        [
+            "Ivan",
+            "Igor",
+            "Alexei",
+            "Andrei",
+            "Anton",
+            "Artem",
+            "Pavel",
+            "Petr",
+            "Sergei",
+            "Stepan",
+            "Mikhail",
+            "Maxim",
+            "Oleg",
+            "Boris",
+        ],
+        [
+            "Ivanovich",
+            "Igorevich",
+            "Petrovich",
+            "Pavlovich",
+            "Sergeevich",
+            "Stepanovich",
+            "Mikhailovich",
+            "Maksimovich",
+            "Olegovich",
+            "Borisovich",
+            "Andreevich",
+            "Antonovich",
+        ],
+        "",
+    ),
+    (
+        [
+            "Anna",
+            "Alina",
+            "Elena",
+            "Ekaterina",
+            "Irina",
+            "Inna",
+            "Olga",
+            "Oksana",
+            "Maria",
+            "Margarita",
+            "Natalia",
+            "Nina",
+            "Tatiana",
+        ],
+        [
+            "Ivanovna",
+            "Igorevna",
+            "Petrovna",
+            "Pavlovna",
+            "Sergeevna",
+            "Stepanovna",
+            "Mikhailovna",
+            "Maksimovna",
+            "Olegovna",
+            "Borisovna",
+            "Andreevna",
+            "Antonovna",
+        ],
+        "a",
+    ),
 ]
-UNKNOWN_SURNAMES = ["Quellmark", "Brightwater", "Holloway", "Fenwicke", "Ashgrove", "Marchetti", "Oyelaran",
-                    "Castellanos", "Thornbury", "Valcourt", "Wexford", "Lindqvist"]
-PROFILES = 60          # plenty for a sample; the big generator uses thousands
-NAMESAKE_PAIRS = 2     # people sharing surname and both initials with someone else
-TYPO_MARGIN = 3        # every other full name is at least this far from a typo (its own: 1)
-UNKNOWN_MARGIN = 5     # an unknown name is at least this far from every profile
+UNKNOWN_SURNAMES = [
+    "Quellmark",
+    "Brightwater",
+    "Holloway",
+    "Fenwicke",
+    "Ashgrove",
+    "Marchetti",
+    "Oyelaran",
+    "Castellanos",
+    "Thornbury",
+    "Valcourt",
+    "Wexford",
+    "Lindqvist",
+]
+PROFILES = 60  # plenty for a sample; the big generator uses thousands
+NAMESAKE_PAIRS = 2  # people sharing surname and both initials with someone else
+TYPO_MARGIN = 3  # every other full name is at least this far from a typo (its own: 1)
+UNKNOWN_MARGIN = 5  # an unknown name is at least this far from every profile
 
 
 def rng(seed: int, *key: object) -> random.Random:
@@ -132,8 +277,7 @@ class People:
                 self.profiles.append(Profile(len(self.profiles) + 1, *triple))
         self._add_namesakes(r, seen, count)
         fulls = [p.full.lower() for p in self.profiles]
-        self.typos = {p.profile_id: t for p in self.profiles
-                      if (t := self._typo(r, p, fulls)) is not None}
+        self.typos = {p.profile_id: t for p in self.profiles if (t := self._typo(r, p, fulls)) is not None}
         firsts, middles, _ = GIVEN_NAMES[0]
         unknown = (f"{s} {r.choice(firsts)} {r.choice(middles)}" for s in UNKNOWN_SURNAMES)
         self.unknown_names = [n for n in unknown if self._far(n, fulls)]
@@ -143,8 +287,11 @@ class People:
         while len(self.profiles) < count:
             model = r.choice(self.profiles)
             firsts, middles, _ = GIVEN_NAMES[model.middle.endswith("a")]
-            triple = (model.last, r.choice([f for f in firsts if f[0] == model.first[0]]),
-                      r.choice([m for m in middles if m[0] == model.middle[0]]))
+            triple = (
+                model.last,
+                r.choice([f for f in firsts if f[0] == model.first[0]]),
+                r.choice([m for m in middles if m[0] == model.middle[0]]),
+            )
             if triple not in seen:
                 seen.add(triple)
                 self.profiles.append(Profile(len(self.profiles) + 1, *triple))
@@ -162,7 +309,7 @@ class People:
             return None
         pos = r.randrange(1, len(p.last) - 1)
         letter = "e" if p.last[pos] != "e" else "a"
-        typo = f"{p.last[:pos]}{letter}{p.last[pos + 1:]} {p.first} {p.middle}"
+        typo = f"{p.last[:pos]}{letter}{p.last[pos + 1 :]} {p.first} {p.middle}"
         own = p.full.lower()
         others = (Levenshtein.distance(typo.lower(), f) for f in fulls if f != own)
         return typo if min(others) >= TYPO_MARGIN else None
@@ -219,26 +366,48 @@ def optional(r: random.Random, rep: dict, extra: dict) -> dict:
 def render(p: Passport, r: random.Random, people: People) -> dict:
     """The portal's text for a canonical record: the meaning is fixed, the spelling is not."""
     length = p.length and {"value": number(r, p.length[0]), "unit": spell(r, "unit", p.length[1])}
-    signs = [optional(r, {"id": s.ext_id, "code": spell(r, "code", s.code)},
-                      {"installed": s.installed, "condition": s.condition}) for s in p.signs]
-    rep = optional(r, {"id": p.ext_id, "name": p.name, "category": spell(r, "category", p.category),
-                       "status": p.status},
-                   {"region": p.region, "parent_id": p.parent_id, "commissioned": p.commissioned,
-                    "length": length, "inspector": p.inspector and people.write(p.inspector, r),
-                    "maintenance": [_maintenance(m, r, people) for m in p.maintenance], "signs": signs})
+    signs = [
+        optional(
+            r,
+            {"id": s.ext_id, "code": spell(r, "code", s.code)},
+            {"installed": s.installed, "condition": s.condition},
+        )
+        for s in p.signs
+    ]
+    rep = optional(
+        r,
+        {"id": p.ext_id, "name": p.name, "category": spell(r, "category", p.category), "status": p.status},
+        {
+            "region": p.region,
+            "parent_id": p.parent_id,
+            "commissioned": p.commissioned,
+            "length": length,
+            "inspector": p.inspector and people.write(p.inspector, r),
+            "maintenance": [_maintenance(m, r, people) for m in p.maintenance],
+            "signs": signs,
+        },
+    )
     if r.random() < 0.05:
         rep["portal_note"] = "a key the portal added later: importers ignore it"
     return dict(r.sample(list(rep.items()), len(rep))) if r.random() < 0.2 else rep
 
 
 def _maintenance(m: Maintenance, r: random.Random, people: People) -> dict:
-    measurements = [{"id": x.ext_id, "kind": x.kind, "value": number(r, x.value),
-                     "unit": spell(r, "unit", x.unit)} for x in m.measurements]
+    measurements = [
+        {"id": x.ext_id, "kind": x.kind, "value": number(r, x.value), "unit": spell(r, "unit", x.unit)}
+        for x in m.measurements
+    ]
     repair_type = spell(r, "repair_type", m.repair_type)
-    return optional(r, {"id": m.ext_id, "date": m.date, "repair_type": repair_type},
-                    {"performed_by": m.performed_by and people.write(m.performed_by, r),
-                     "crew": [people.write(c, r) for c in m.crew], "cost": m.cost,
-                     "measurements": measurements})
+    return optional(
+        r,
+        {"id": m.ext_id, "date": m.date, "repair_type": repair_type},
+        {
+            "performed_by": m.performed_by and people.write(m.performed_by, r),
+            "crew": [people.write(c, r) for c in m.crew],
+            "cost": m.cost,
+            "measurements": measurements,
+        },
+    )
 
 
 def write_csv(path: Path, header: list[str], rows: list) -> None:
@@ -250,7 +419,10 @@ def write_csv(path: Path, header: list[str], rows: list) -> None:
 
 def write_vocabulary(ref: Path, people: People) -> None:
     """Profiles and enum tables, as reference/*.csv (the spec's *Reference data*)."""
-    write_csv(ref / "profiles.csv", ["profile_id", "last_name", "first_name", "middle_name", "email"],
-              [p.row() for p in people.profiles])
+    write_csv(
+        ref / "profiles.csv",
+        ["profile_id", "last_name", "first_name", "middle_name", "email"],
+        [p.row() for p in people.profiles],
+    )
     for _, name, table in ENUMS:
         write_csv(ref / f"{name}.csv", ["code", "name", "aliases"], table)

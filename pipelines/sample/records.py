@@ -3,6 +3,7 @@
 pipelines.sample.export revises these in place layer by layer; pipelines.sample.portal_spelling
 renders them as the portal writes them (names, aliases, decimal commas).
 """
+
 from __future__ import annotations
 
 import random
@@ -57,27 +58,55 @@ class Passport:
 
     def own(self) -> tuple[object, ...]:
         """The passport's own columns: a history row is written whenever these change."""
-        return (self.name, self.category, self.region, self.parent_id, self.commissioned,
-                self.length, self.inspector, self.status)
+        return (
+            self.name,
+            self.category,
+            self.region,
+            self.parent_id,
+            self.commissioned,
+            self.length,
+            self.inspector,
+            self.status,
+        )
 
     def counts(self) -> dict[str, int]:
         """Rows this report stands for, per table (in truth.json's key order)."""
-        return {"maintenance": len(self.maintenance),
-                "measurements": sum(len(m.measurements) for m in self.maintenance),
-                "signs": len(self.signs), "crew_links": sum(len(m.crew) for m in self.maintenance)}
+        return {
+            "maintenance": len(self.maintenance),
+            "measurements": sum(len(m.measurements) for m in self.maintenance),
+            "signs": len(self.signs),
+            "crew_links": sum(len(m.crew) for m in self.maintenance),
+        }
 
     def expected(self, history: int) -> dict[str, object]:
         """This passport as the sample section of expected.json states it."""
         length = {"value": self.length[0], "unit": self.length[1]} if self.length else None
-        maintenance = [{"ext_id": m.ext_id, "date": m.date, "repair_type": m.repair_type,
-                        "performed_by_profile_id": m.performed_by, "cost": m.cost,
-                        "crew_profile_ids": sorted(m.crew), "measurements": len(m.measurements)}
-                       for m in self.maintenance]
-        return {"ext_id": self.ext_id, "name": self.name, "category": self.category,
-                "status": self.status, "region": self.region, "parent_ext_id": self.parent_id,
-                "commissioned": self.commissioned, "length": length,
-                "inspector_profile_id": self.inspector, "history_versions": history,
-                "maintenance": maintenance, "signs": len(self.signs)}
+        maintenance = [
+            {
+                "ext_id": m.ext_id,
+                "date": m.date,
+                "repair_type": m.repair_type,
+                "performed_by_profile_id": m.performed_by,
+                "cost": m.cost,
+                "crew_profile_ids": sorted(m.crew),
+                "measurements": len(m.measurements),
+            }
+            for m in self.maintenance
+        ]
+        return {
+            "ext_id": self.ext_id,
+            "name": self.name,
+            "category": self.category,
+            "status": self.status,
+            "region": self.region,
+            "parent_ext_id": self.parent_id,
+            "commissioned": self.commissioned,
+            "length": length,
+            "inspector_profile_id": self.inspector,
+            "history_versions": history,
+            "maintenance": maintenance,
+            "signs": len(self.signs),
+        }
 
 
 def date(r: random.Random, first: int, last: int) -> str:

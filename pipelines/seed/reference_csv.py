@@ -3,6 +3,7 @@
 Every problem is a SeedError naming file, line and column, found before anything
 is written, so a bad file never half-loads.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,11 +31,19 @@ class CsvSpec:
     checks: tuple[tuple[str, Check], ...] = ()
 
 
-PROFILES = CsvSpec("profiles.csv", ("profile_id", "last_name", "first_name", "middle_name", "email"),
-                   required=("profile_id", "last_name", "first_name"), unique=("profile_id",),
-                   checks=(("profile_id", _positive_int),))
-PASSPORTS = CsvSpec("passports.csv", ("ext_id", "name", "category", "region"),
-                    required=("name", "category"), unique=("ext_id",))
+PROFILES = CsvSpec(
+    "profiles.csv",
+    ("profile_id", "last_name", "first_name", "middle_name", "email"),
+    required=("profile_id", "last_name", "first_name"),
+    unique=("profile_id",),
+    checks=(("profile_id", _positive_int),),
+)
+PASSPORTS = CsvSpec(
+    "passports.csv",
+    ("ext_id", "name", "category", "region"),
+    required=("name", "category"),
+    unique=("ext_id",),
+)
 
 
 def vocabulary_spec(file: str) -> CsvSpec:
@@ -60,8 +69,12 @@ def read(folder: Path, spec: CsvSpec) -> CsvRows:
         if set(header) != set(spec.columns):
             missing = sorted(set(spec.columns) - set(header))
             extra = sorted(set(header) - set(spec.columns))
-            raise SeedError(str(path), 1, ",".join(missing or extra) or "-",
-                            f"header must be {','.join(spec.columns)} (missing {missing}, unexpected {extra})")
+            raise SeedError(
+                str(path),
+                1,
+                ",".join(missing or extra) or "-",
+                f"header must be {','.join(spec.columns)} (missing {missing}, unexpected {extra})",
+            )
         lines, rows, seen = [], [], {column: {} for column in spec.unique}
         for row in reader:
             line = reader.line_num
@@ -74,8 +87,9 @@ def read(folder: Path, spec: CsvSpec) -> CsvRows:
     return CsvRows(path, lines, rows)
 
 
-def _check_row(path: Path, line: int, spec: CsvSpec, row: dict[str, str],
-               seen: dict[str, dict[str, int]]) -> None:
+def _check_row(
+    path: Path, line: int, spec: CsvSpec, row: dict[str, str], seen: dict[str, dict[str, int]]
+) -> None:
     for column in spec.required:
         if not row[column]:
             raise SeedError(str(path), line, column, "is required")
@@ -88,6 +102,5 @@ def _check_row(path: Path, line: int, spec: CsvSpec, row: dict[str, str],
         if not key:
             continue
         if key in seen[column]:
-            raise SeedError(str(path), line, column,
-                            f"{row[column]!r} repeats line {seen[column][key]}")
+            raise SeedError(str(path), line, column, f"{row[column]!r} repeats line {seen[column][key]}")
         seen[column][key] = line

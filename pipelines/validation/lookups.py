@@ -5,6 +5,7 @@ analyst adds a mapping or a profile, then re-runs), so they are read per layer,
 never cached across layers; within a layer every distinct spelling is resolved
 once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -53,7 +54,9 @@ class Lookups:
 def _unresolved(value: object, match: PersonMatch) -> str:
     if match.code == "multiple_records":
         ids = ", ".join(map(str, match.candidates))
-        raise Invalid(ErrorCode.MULTIPLE_RECORDS, f"{value!r} matches several profiles ({ids}): never guessed")
+        raise Invalid(
+            ErrorCode.MULTIPLE_RECORDS, f"{value!r} matches several profiles ({ids}): never guessed"
+        )
     raise Invalid(ErrorCode.NOT_FOUND, f"no profile matches {value!r}", "profile")
 
 

@@ -9,6 +9,7 @@ declarations and are repeated in ``manifest.json`` beside the files.
 The files are only loadable when the layer validated without errors: a cell whose
 value was an error is empty, and a duplicated record's second copy is left out.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,16 +53,19 @@ class MappedFiles:
     def writer(self, table: str) -> RowWriter:
         return self._writers[table]
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         for handle in self._files.values():
             handle.close()
         self._files.clear()
 
     def write_manifest(self, counts: dict[str, int]) -> Path:
         """Tables, files, column lists and row counts, for the loader and for people."""
-        manifest = {table: {"file": path.name, "columns": list(self.columns[table]), "rows": counts.get(table, 0)}
-                    for table, path in self.paths.items()}
+        manifest = {
+            table: {"file": path.name, "columns": list(self.columns[table]), "rows": counts.get(table, 0)}
+            for table, path in self.paths.items()
+        }
         path = self.folder / MANIFEST
         path.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         return path

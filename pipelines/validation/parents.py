@@ -5,6 +5,7 @@ earlier layer that is validated but not loaded yet (the caller passes those ids)
 or in our database. Only the references found in neither of the first two are
 looked up, in one query per batch: not one query per report.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
@@ -19,7 +20,9 @@ from pipelines.contract.declarations import Entity
 KNOWN_EXT_IDS: Final = sql.SQL("SELECT {ext_id} FROM {table} WHERE {ext_id} = ANY(%(ext_ids)s)")
 BATCH: Final = 50_000
 
-References = Mapping[str, list[tuple[str, str | None, str, str]]]  # value -> [(ext_id, passport, field, target)]
+References = Mapping[
+    str, list[tuple[str, str | None, str, str]]
+]  # value -> [(ext_id, passport, field, target)]
 
 
 def known_in_database(conn: psycopg.Connection, entity: Entity, ext_ids: Iterable[str]) -> set[str]:
@@ -29,14 +32,20 @@ def known_in_database(conn: psycopg.Connection, entity: Entity, ext_ids: Iterabl
     found: set[str] = set()
     with conn.transaction():
         for start in range(0, len(wanted), BATCH):
-            batch = wanted[start:start + BATCH]
+            batch = wanted[start : start + BATCH]
             found.update(row[0] for row in conn.execute(query, {"ext_ids": batch}))
     return found
 
 
-def resolve_references(conn: psycopg.Connection, kind: str, references: References,
-                       in_layer: Mapping[str, Collection[str]], earlier: Mapping[str, Collection[str]],
-                       entities: Mapping[str, Entity], log: ErrorLog) -> None:
+def resolve_references(
+    conn: psycopg.Connection,
+    kind: str,
+    references: References,
+    in_layer: Mapping[str, Collection[str]],
+    earlier: Mapping[str, Collection[str]],
+    entities: Mapping[str, Entity],
+    log: ErrorLog,
+) -> None:
     """Report ``not_found`` for every reference found nowhere; ``kind`` is the referencing entity."""
     by_target: dict[str, set[str]] = {}
     for value, uses in references.items():
@@ -47,5 +56,12 @@ def resolve_references(conn: psycopg.Connection, kind: str, references: Referenc
         missing = values - known_in_database(conn, entities[target], values)
         for value in sorted(missing):
             for ext_id, passport, field, _ in (use for use in references[value] if use[3] == target):
-                log.add(ErrorCode.NOT_FOUND, kind, ext_id, passport, field, value,
-                        f"{field} {value!r} is neither in this layer, an earlier layer, nor our database")
+                log.add(
+                    ErrorCode.NOT_FOUND,
+                    kind,
+                    ext_id,
+                    passport,
+                    field,
+                    value,
+                    f"{field} {value!r} is neither in this layer, an earlier layer, nor our database",
+                )

@@ -10,6 +10,7 @@ error (``multiple_records``), never a guess. Nobody at all is ``not_found``.
 Pure Python, no database and no Dagster: the validator builds one index per run
 from the profiles table and calls ``match`` for every reference.
 """
+
 from __future__ import annotations
 
 import re
@@ -134,8 +135,10 @@ class PeopleIndex:
         lookups: tuple[tuple[Rule, list[int] | None], ...] = (
             ("exact", self._full.get(normal)),
             ("initials", self._initials.get(key) if key else None),
-            ("surname_first", self._two.get((" ".join(tokens[:-1]), tokens[-1]))
-             if len(tokens) >= 2 else None),
+            (
+                "surname_first",
+                self._two.get((" ".join(tokens[:-1]), tokens[-1])) if len(tokens) >= 2 else None,
+            ),
         )
         for rule, ids in lookups:
             if ids:
@@ -151,15 +154,21 @@ class PeopleIndex:
         allowed = min(FUZZY_MAX_DISTANCE, int(len(normal) * FUZZY_MAX_SHARE))
         if allowed < 1:
             return NOT_FOUND
-        near = process.extract(normal, self._names, scorer=Levenshtein.distance,
-                               score_cutoff=allowed + FUZZY_MARGIN - 1, limit=None)
+        near = process.extract(
+            normal,
+            self._names,
+            scorer=Levenshtein.distance,
+            score_cutoff=allowed + FUZZY_MARGIN - 1,
+            limit=None,
+        )
         if not near:
             return NOT_FOUND
         best = min(distance for _, distance, _ in near)
         if best > allowed:
             return NOT_FOUND
-        ids = [pid for name, distance, _ in near if distance < best + FUZZY_MARGIN
-               for pid in self._full[name]]
+        ids = [
+            pid for name, distance, _ in near if distance < best + FUZZY_MARGIN for pid in self._full[name]
+        ]
         return _decide("fuzzy", ids)
 
 

@@ -11,6 +11,7 @@ Duplicated ext_ids are found per entity kind with one set each; parent reference
 (``passport.parent_id``) are only collected here, because a parent may come later
 in the same layer; pipelines.validation.parents resolves them after the pass.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -35,16 +36,29 @@ CANT_PARSE: Final = ErrorCode.CANT_PARSE
 class _Plan:
     """One entity compiled for a layer: ops in row order, children, links, its writer and id set."""
 
-    __slots__ = ("children", "enclosed", "id_key", "kind", "links", "ops", "references", "rows", "seen", "table",
-                 "write")
+    __slots__ = (
+        "children",
+        "enclosed",
+        "id_key",
+        "kind",
+        "links",
+        "ops",
+        "references",
+        "rows",
+        "seen",
+        "table",
+        "write",
+    )
 
     def __init__(self, entity: Entity, lookups: Lookups, files: MappedFiles) -> None:
         self.kind, self.table, self.id_key = entity.kind, entity.table, entity.id_key
         self.enclosed = entity.enclosing is not None
         self.ops: tuple[Op, ...] = tuple(_op(item, lookups) for item in entity.items)
         self.children = tuple((c.key, _Plan(c.entity, lookups, files)) for c in entity.children)
-        self.links = tuple((link.key, bind(link.convert, lookups), files.writer(link.table), link.table)
-                           for link in entity.links)
+        self.links = tuple(
+            (link.key, bind(link.convert, lookups), files.writer(link.table), link.table)
+            for link in entity.links
+        )
         self.write: RowWriter = files.writer(entity.table)
         self.seen: set[str] = set()
         self.rows = 0
@@ -72,8 +86,9 @@ def _empty(value: Json) -> bool:
 class RecordMapper:
     """Maps the reports of one layer; keeps counts, ids and parent references for afterwards."""
 
-    def __init__(self, root: Entity, lookups: Lookups, files: MappedFiles, log: ErrorLog,
-                 unresolved: Unresolved) -> None:
+    def __init__(
+        self, root: Entity, lookups: Lookups, files: MappedFiles, log: ErrorLog, unresolved: Unresolved
+    ) -> None:
         self.root = _Plan(root, lookups, files)
         self.log, self.unresolved = log, unresolved
         self.link_rows = {table: 0 for plan in self.plans() for _, _, _, table in plan.links}
@@ -99,7 +114,9 @@ class RecordMapper:
         it runs for every value of the export."""
         kind = plan.kind
         if record.__class__ is not dict:
-            self._error(CANT_PARSE, kind, None, passport, plan.id_key, record, f"a {kind} must be a JSON object")
+            self._error(
+                CANT_PARSE, kind, None, passport, plan.id_key, record, f"a {kind} must be a JSON object"
+            )
             return
         ext, emit = self._ext_id(plan, record, passport, emit)
         if passport is None and plan is self.root:
@@ -117,14 +134,18 @@ class RecordMapper:
             if value is None or value == "":
                 append(None)
                 if required:
-                    self._error(REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)")
+                    self._error(
+                        REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)"
+                    )
                 continue
             try:
                 append(convert(value))
             except Blank:
                 append(None)
                 if required:
-                    self._error(REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)")
+                    self._error(
+                        REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)"
+                    )
             except Invalid as invalid:
                 append(None)
                 self._invalid(invalid, kind, ext, passport, label, value)
@@ -145,7 +166,9 @@ class RecordMapper:
             if names is not None:
                 self._link(names, key, convert, write if emit else None, table, kind, ext, passport)
 
-    def _ext_id(self, plan: _Plan, record: dict[str, Json], passport: str | None, emit: bool) -> tuple[str | None, bool]:
+    def _ext_id(
+        self, plan: _Plan, record: dict[str, Json], passport: str | None, emit: bool
+    ) -> tuple[str | None, bool]:
         """The record's id; a missing, malformed or repeated id means its rows cannot be written."""
         ext = record.get(plan.id_key)
         kind = plan.kind
@@ -153,11 +176,20 @@ class RecordMapper:
             self._error(REQUIRED, kind, None, passport, plan.id_key, ext, f"{kind} {plan.id_key} is required")
             return None, False
         if ext.__class__ is not str:
-            self._error(CANT_PARSE, kind, None, passport, plan.id_key, ext, f"{kind} {plan.id_key} must be text")
+            self._error(
+                CANT_PARSE, kind, None, passport, plan.id_key, ext, f"{kind} {plan.id_key} must be text"
+            )
             return None, False
         if ext in plan.seen:
-            self._error(ErrorCode.DUPLICATED_EXT_IDS, kind, ext, passport if passport else ext, plan.id_key, ext,
-                        f"{kind} {ext} appears more than once in layer {self.log.version}")
+            self._error(
+                ErrorCode.DUPLICATED_EXT_IDS,
+                kind,
+                ext,
+                passport if passport else ext,
+                plan.id_key,
+                ext,
+                f"{kind} {ext} appears more than once in layer {self.log.version}",
+            )
             return ext, False
         plan.seen.add(ext)
         return ext, emit
@@ -171,13 +203,16 @@ class RecordMapper:
             return convert(value)
         except Blank:
             if required:
-                self._error(REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)")
+                self._error(
+                    REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)"
+                )
         except Invalid as invalid:
             self._invalid(invalid, kind, ext, passport, label, value)
         return None
 
-    def _nested(self, key: str, ops: tuple[Op, ...], value: Json, kind: str, ext: str | None,
-                passport: str | None) -> list[str | None]:
+    def _nested(
+        self, key: str, ops: tuple[Op, ...], value: Json, kind: str, ext: str | None, passport: str | None
+    ) -> list[str | None]:
         """All inner columns empty when the object is absent or empty; else each inner field as usual."""
         if value is None or (value.__class__ is dict and all(_empty(v) for v in value.values())):
             return [None] * len(ops)
@@ -187,8 +222,16 @@ class RecordMapper:
         get = value.get
         return [self._cell(op, get(op[0]), kind, ext, passport) for op in ops]
 
-    def _reference(self, plan: _Plan, label: str, target: str, value: Json, kind: str, ext: str | None,
-                   passport: str | None) -> str | None:
+    def _reference(
+        self,
+        plan: _Plan,
+        label: str,
+        target: str,
+        value: Json,
+        kind: str,
+        ext: str | None,
+        passport: str | None,
+    ) -> str | None:
         """An ext_id of another record: kept as written, resolved after the pass."""
         if _empty(value):
             return None
@@ -199,8 +242,17 @@ class RecordMapper:
             plan.references[value].append((ext, passport, label, target))
         return value  # type: ignore[no-any-return]
 
-    def _link(self, names: Json, key: str, convert: Converter, write: RowWriter | None, table: str,
-              kind: str, ext: str | None, passport: str | None) -> None:
+    def _link(
+        self,
+        names: Json,
+        key: str,
+        convert: Converter,
+        write: RowWriter | None,
+        table: str,
+        kind: str,
+        ext: str | None,
+        passport: str | None,
+    ) -> None:
         """One link row per distinct target: two spellings of one person are one crew member."""
         if names.__class__ is not list:
             self._error(CANT_PARSE, kind, ext, passport, key, names, f"{key} must be a list")
@@ -220,12 +272,21 @@ class RecordMapper:
                 write((ext, target))
             self.link_rows[table] += len(targets)
 
-    def _invalid(self, invalid: Invalid, kind: str, ext: str | None, passport: str | None, label: str,
-                 value: Json) -> None:
+    def _invalid(
+        self, invalid: Invalid, kind: str, ext: str | None, passport: str | None, label: str, value: Json
+    ) -> None:
         self._error(invalid.code, kind, ext, passport, label, value, invalid.message)
         if invalid.target is not None:
             self.unresolved.note(invalid.target, value, Place(kind, ext, passport, label))
 
-    def _error(self, code: ErrorCode, kind: str, ext: str | None, passport: str | None, label: str,
-               value: object, message: str) -> None:
+    def _error(
+        self,
+        code: ErrorCode,
+        kind: str,
+        ext: str | None,
+        passport: str | None,
+        label: str,
+        value: object,
+        message: str,
+    ) -> None:
         self.log.add(code, kind, ext, passport, label, value, message)

@@ -13,6 +13,7 @@ Memory stays bounded by the layer's distinct ids (for duplicate and parent check
 and its distinct spellings, never by the spool's size. The Dagster asset check
 calls ``validate_layer`` and ``pipelines.fixups.error_files.write_reports``.
 """
+
 from __future__ import annotations
 
 import gc
@@ -65,9 +66,15 @@ class ValidationResult:
         return "validated" if self.valid else "invalid"
 
 
-def validate_layer(conn: psycopg.Connection, spool: Path, mapped_dir: Path, *,
-                   earlier_passports: Collection[str] = frozenset(), version: str | None = None,
-                   root: Entity = ROOT) -> ValidationResult:
+def validate_layer(
+    conn: psycopg.Connection,
+    spool: Path,
+    mapped_dir: Path,
+    *,
+    earlier_passports: Collection[str] = frozenset(),
+    version: str | None = None,
+    root: Entity = ROOT,
+) -> ValidationResult:
     """Validate ``spool`` (``<version>.jsonl``); write mapped CSVs to ``mapped_dir``; store the errors.
 
     ``earlier_passports``: passport ext_ids of earlier layers not loaded yet
@@ -89,12 +96,23 @@ def validate_layer(conn: psycopg.Connection, spool: Path, mapped_dir: Path, *,
     kinds = {entity.kind: entity for entity in entities}
     in_layer = {plan.kind: plan.seen for plan in plans}
     for plan in plans:
-        resolve_references(conn, plan.kind, plan.references, in_layer, {"passport": earlier_passports},
-                           kinds, log)
+        resolve_references(
+            conn, plan.kind, plan.references, in_layer, {"passport": earlier_passports}, kinds, log
+        )
     errors = log.errors()
     report_id = store_validation(conn, version, errors, reports, {"reports": reports, **counts})
-    return ValidationResult(version, report_id, reports, counts, errors, counts_by_code(errors),
-                            dict(files.paths), manifest, unresolved, time.perf_counter() - started)
+    return ValidationResult(
+        version,
+        report_id,
+        reports,
+        counts,
+        errors,
+        counts_by_code(errors),
+        dict(files.paths),
+        manifest,
+        unresolved,
+        time.perf_counter() - started,
+    )
 
 
 def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity) -> int:
@@ -109,8 +127,15 @@ def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity)
             try:
                 report = loads(line)
             except decode_error as exc:
-                log.add(ErrorCode.CANT_PARSE, root.kind, None, None, "report", f"line {number}",
-                        f"line {number} of the layer is not JSON: {exc}")
+                log.add(
+                    ErrorCode.CANT_PARSE,
+                    root.kind,
+                    None,
+                    None,
+                    "report",
+                    f"line {number}",
+                    f"line {number} of the layer is not JSON: {exc}",
+                )
                 continue
             mapper.map_report(report)
     finally:

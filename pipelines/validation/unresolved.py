@@ -4,6 +4,7 @@ Collected while validating (from converter verdicts whose ``Invalid.target`` is 
 written as fix-up files by pipelines.fixups.review_files. Each spelling keeps the first few
 places it was referenced, so the analyst can look at the records, and a total count.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,8 +24,12 @@ class Place:
     field: str
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"entity": self.entity, "ext_id": self.ext_id, "passport_ext_id": self.passport_ext_id,
-                "field": self.field}
+        return {
+            "entity": self.entity,
+            "ext_id": self.ext_id,
+            "passport_ext_id": self.passport_ext_id,
+            "field": self.field,
+        }
 
 
 @dataclass
@@ -59,5 +64,8 @@ class Unresolved:
 
     def values(self) -> dict[str, list[Spelling]]:
         """Unknown enum values per vocabulary, sorted for stable files."""
-        return {target: sorted(spellings.values(), key=lambda s: s.value)
-                for target, spellings in sorted(self.by_target.items()) if target != PROFILE}
+        return {
+            target: sorted(spellings.values(), key=lambda s: s.value)
+            for target, spellings in sorted(self.by_target.items())
+            if target != PROFILE
+        }

@@ -10,6 +10,7 @@ and an analyst adds a mapping row, then re-validates.
 Loaded once per layer; every distinct spelling is then resolved once (a cache), so
 millions of references cost one dictionary lookup each.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -49,7 +50,9 @@ class Vocabulary:
     _cache: dict[object, str | _Miss] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, name: str, codes: Iterable[tuple[int, str]], mappings: Iterable[tuple[int, str]]) -> Vocabulary:
+    def of(
+        cls, name: str, codes: Iterable[tuple[int, str]], mappings: Iterable[tuple[int, str]]
+    ) -> Vocabulary:
         """Codes win over a mapping value spelled the same: a code is the vocabulary's own word."""
         ids: dict[str, int] = {}
         for row_id, value in mappings:
@@ -73,7 +76,9 @@ class Vocabulary:
         miss: _Miss = hit  # type: ignore[assignment]
         if miss.code is None:
             raise Blank
-        raise Invalid(miss.code, miss.message, self.name if miss.code is ErrorCode.MAPPING_NOT_FOUND else None)
+        raise Invalid(
+            miss.code, miss.message, self.name if miss.code is ErrorCode.MAPPING_NOT_FOUND else None
+        )
 
     def _resolve(self, value: object) -> str | _Miss:
         if type(value) in (int, float):  # a sign code sent as a number: 3.24
@@ -85,15 +90,20 @@ class Vocabulary:
             return BLANK
         row_id = self.ids.get(folded)
         if row_id is None:
-            return _Miss(ErrorCode.MAPPING_NOT_FOUND,
-                         f"{value!r} is neither a {self.name} code nor a {self.name}_mapping value")
+            return _Miss(
+                ErrorCode.MAPPING_NOT_FOUND,
+                f"{value!r} is neither a {self.name} code nor a {self.name}_mapping value",
+            )
         return str(row_id)
 
 
 def load_vocabulary(conn: psycopg.Connection, name: str) -> Vocabulary:
     """Read ``name`` and ``name_mapping``; identifiers are quoted, never formatted in."""
-    names = {"table": sql.Identifier(name), "mapping": sql.Identifier(f"{name}_mapping"),
-             "key": sql.Identifier(f"{name}_id")}
+    names = {
+        "table": sql.Identifier(name),
+        "mapping": sql.Identifier(f"{name}_mapping"),
+        "key": sql.Identifier(f"{name}_id"),
+    }
     codes = conn.execute(CODES.format(**names)).fetchall()
     mappings = conn.execute(MAPPINGS.format(**names)).fetchall()
     return Vocabulary.of(name, codes, mappings)

@@ -8,11 +8,12 @@ so stopping it disturbs no other test.
 - a Dagster step that cannot reach the server is retried by its retry policy; analyst errors
   and bugs are not.
 """
+
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -47,8 +48,16 @@ from tests.support.intake_helpers import export_doc, report, write_json
 from tests.support.load_checks import assert_final_state, load_export
 from tests.support.postgres import embedded_home
 
-TABLES = ("passport", "maintenance", "maintenance_crew", "measurement", "sign", "passport_history",
-          "loader_overwrite", "loader_file")
+TABLES = (
+    "passport",
+    "maintenance",
+    "maintenance_crew",
+    "measurement",
+    "sign",
+    "passport_history",
+    "loader_overwrite",
+    "loader_file",
+)
 WAIT = 60  # seconds: a bound on every wait, never an expectation
 
 
@@ -90,7 +99,8 @@ def db(server: Server) -> Iterator[str]:
 
 
 def test_server_stopped_mid_load_fails_clearly_leaves_no_partial_layer_and_a_retry_loads(
-        server: Server, db: str, tmp_path: Path) -> None:
+    server: Server, db: str, tmp_path: Path
+) -> None:
     expected = write_sample(tmp_path / "s", seed=5, passports=60, layers=2)
     home = StrataHome(tmp_path / "home").ensure()
     first, second = (layer["version"] for layer in expected["layers"])
@@ -113,7 +123,7 @@ def test_server_stopped_mid_load_fails_clearly_leaves_no_partial_layer_and_a_ret
         try:
             with connect(db) as conn:
                 load_layer(conn, second, after_load=pause)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=loader)
@@ -132,8 +142,9 @@ def test_server_stopped_mid_load_fails_clearly_leaves_no_partial_layer_and_a_ret
     server.start()
     with connect(db) as conn:
         assert table_counts(conn, TABLES) == before
-        assert conn.execute("SELECT loaded_at FROM loader_report WHERE version = %s",
-                            (second,)).fetchone() == (None,)
+        assert conn.execute(
+            "SELECT loaded_at FROM loader_report WHERE version = %s", (second,)
+        ).fetchone() == (None,)
         load_export(conn, tmp_path / "s" / "export.json", home)  # the retry
         assert_final_state(conn, expected)
 
@@ -144,13 +155,16 @@ def _tick(resources: dict, cursor: str | None):
 
 
 def test_sensor_and_schedule_skip_while_the_database_is_down_and_each_layer_is_requested_once(
-        server: Server, db: str, tmp_path: Path) -> None:
+    server: Server, db: str, tmp_path: Path
+) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     layers = {"2026-01": [report("P-1")], "2026-02": [report("P-2")]}
     write_json(drop / "export.json", export_doc(layers))
-    resources = {"database": DatabaseResource(database_url=db, strata_home=str(tmp_path / "home")),
-                 "drop_folder": DropFolderResource(path=str(drop), settle_seconds=0)}
+    resources = {
+        "database": DatabaseResource(database_url=db, strata_home=str(tmp_path / "home")),
+        "drop_folder": DropFolderResource(path=str(drop), settle_seconds=0),
+    }
     requested: list[tuple[str, str]] = []
 
     server.stop()
@@ -159,8 +173,10 @@ def test_sensor_and_schedule_skip_while_the_database_is_down_and_each_layer_is_r
         result = _tick(resources, cursor)
         assert isinstance(result, SkipReason), result
         assert "database unavailable" in result.skip_message
-    with build_schedule_context(resources={"database": resources["database"]},
-                                scheduled_execution_time=datetime(2026, 2, 2, 6, tzinfo=timezone.utc)) as context:
+    with build_schedule_context(
+        resources={"database": resources["database"]},
+        scheduled_execution_time=datetime(2026, 2, 2, 6, tzinfo=UTC),
+    ) as context:
         skipped = monthly_layer_schedule(context)
     assert isinstance(skipped, SkipReason) and "layer 2026-01 not requested" in skipped.skip_message
     server.start()
@@ -185,13 +201,17 @@ FAST = RetryPolicy(max_retries=2, delay=0)  # the production policy waits 30 s a
 
 def _attempts(result) -> tuple[int, list[str]]:
     retries = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
-    failures = [e.event_specific_data.error.to_string() for e in result.all_events
-                if e.event_type == DagsterEventType.STEP_FAILURE]
+    failures = [
+        e.event_specific_data.error.to_string()
+        for e in result.all_events
+        if e.event_type == DagsterEventType.STEP_FAILURE
+    ]
     return len(retries), failures
 
 
 def test_a_step_that_cannot_reach_the_database_is_retried_other_errors_are_not(
-        server: Server, db: str, tmp_path: Path) -> None:
+    server: Server, db: str, tmp_path: Path
+) -> None:
     @asset(retry_policy=FAST)
     def needs_database(database: DatabaseResource) -> None:
         with terminal_as_failure(), database.connect() as conn:
@@ -219,5 +239,7 @@ def test_a_step_that_cannot_reach_the_database_is_retried_other_errors_are_not(
         result = materialize([terminal], resources=resources, raise_on_error=False)
         retries, failures = _attempts(result)
         assert not result.success and retries == 0, terminal.key
-    assert "3 analyst errors" in _attempts(materialize([analyst_error], resources=resources,
-                                                       raise_on_error=False))[1][0]
+    assert (
+        "3 analyst errors"
+        in _attempts(materialize([analyst_error], resources=resources, raise_on_error=False))[1][0]
+    )

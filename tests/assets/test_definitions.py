@@ -1,4 +1,5 @@
 """The code location loads, as `dagster dev` and the webserver load it, and refuses a broken schema."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,7 +29,9 @@ def test_the_code_location_loads_against_the_database(environment) -> None:
     assert loaded.resolve_job_def("layer_job") is not None
 
 
-def test_a_table_without_its_history_trigger_fails_the_load_naming_it(environment, conn: psycopg.Connection) -> None:
+def test_a_table_without_its_history_trigger_fails_the_load_naming_it(
+    environment, conn: psycopg.Connection
+) -> None:
     conn.execute("DROP TRIGGER sign_history_update ON sign")
     conn.commit()
     with pytest.raises(DeclarationError, match="sign") as caught:

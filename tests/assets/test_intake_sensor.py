@@ -1,4 +1,5 @@
 """The drop-folder sensor, ticked by hand with build_sensor_context."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,10 @@ LAYERS = {"2026-01": [report("P-1"), report("P-2")], "2026-02": [report("P-3")]}
 
 @pytest.fixture
 def resources(db_url: str, tmp_path: Path) -> dict:
-    return {"database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home")),
-            "drop_folder": DropFolderResource(path=str(tmp_path / "drop"), settle_seconds=0)}
+    return {
+        "database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home")),
+        "drop_folder": DropFolderResource(path=str(tmp_path / "drop"), settle_seconds=0),
+    }
 
 
 def _tick(resources: dict, cursor: str | None = None):
@@ -34,9 +37,11 @@ def _requested(result) -> list[tuple[str, str]]:
 def _mark_loaded(resources: dict, version: str) -> None:
     with resources["database"].connect() as conn:
         layer = newest_layer(conn, version)
-        conn.execute("INSERT INTO loader_report (version, status, content_sha256, loaded_at) "
-                     "VALUES (%s, 'loaded', %s, now())",
-                     (version, layer.sha256))
+        conn.execute(
+            "INSERT INTO loader_report (version, status, content_sha256, loaded_at) "
+            "VALUES (%s, 'loaded', %s, now())",
+            (version, layer.sha256),
+        )
 
 
 def test_new_files_register_once_and_only_new_or_changed_layers_run(resources, tmp_path, capfd) -> None:

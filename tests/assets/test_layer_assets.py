@@ -1,4 +1,5 @@
 """The layer flow through Dagster, in process: raw_layer (+ blocking check) then loaded_layer."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +29,13 @@ def _prepare(database: DatabaseResource, tmp_path: Path, dirty: bool) -> dict:
 
 
 def _run(database: DatabaseResource, version: str, instance: DagsterInstance):
-    return materialize([raw_layer, loaded_layer], partition_key=version, resources={"database": database},
-                       instance=instance, raise_on_error=False)
+    return materialize(
+        [raw_layer, loaded_layer],
+        partition_key=version,
+        resources={"database": database},
+        instance=instance,
+        raise_on_error=False,
+    )
 
 
 def _check(result, name: str):

@@ -1,7 +1,8 @@
 """raw_layer materialized in process, and the monthly schedule's choice of partition."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,17 @@ def _register(database: DatabaseResource, path: Path) -> None:
 
 def test_raw_layer_takes_the_newest_export_holding_the_layer(database, tmp_path) -> None:
     _register(database, write_json(tmp_path / "old.json", export_doc({"2026-01": [report("P-1")]})))
-    _register(database, write_json(tmp_path / "new.json", export_doc(
-        {"2026-01": [report("P-1"), report("P-2")], "2026-02": [report("P-3")]})))
+    _register(
+        database,
+        write_json(
+            tmp_path / "new.json",
+            export_doc({"2026-01": [report("P-1"), report("P-2")], "2026-02": [report("P-3")]}),
+        ),
+    )
     with DagsterInstance.ephemeral() as instance:
-        result = materialize([raw_layer], partition_key="2026-01", resources={"database": database},
-                             instance=instance)
+        result = materialize(
+            [raw_layer], partition_key="2026-01", resources={"database": database}, instance=instance
+        )
     assert result.success
     [event] = result.asset_materializations_for_node("raw_layer")
     meta = {k: v.value for k, v in event.metadata.items()}
@@ -44,15 +51,22 @@ def test_raw_layer_takes_the_newest_export_holding_the_layer(database, tmp_path)
 
 def test_a_layer_no_export_holds_fails_clearly(database) -> None:
     with DagsterInstance.ephemeral() as instance:
-        result = materialize([raw_layer], partition_key="2026-05", resources={"database": database},
-                             instance=instance, raise_on_error=False)
+        result = materialize(
+            [raw_layer],
+            partition_key="2026-05",
+            resources={"database": database},
+            instance=instance,
+            raise_on_error=False,
+        )
     assert not result.success
-    assert "no registered export holds layer 2026-05" in str(result.get_step_failure_events()[0].event_specific_data)
+    assert "no registered export holds layer 2026-05" in str(
+        result.get_step_failure_events()[0].event_specific_data
+    )
 
 
 def test_the_schedule_runs_last_month_once_it_is_registered(database, tmp_path) -> None:
     assert previous_month(datetime(2027, 1, 2)) == "2026-12"
-    when = datetime(2026, 3, 2, 6, tzinfo=timezone.utc)
+    when = datetime(2026, 3, 2, 6, tzinfo=UTC)
     with build_schedule_context(scheduled_execution_time=when, resources={"database": database}) as context:
         skipped = monthly_layer_schedule(context)
     assert "2026-02" in skipped.skip_message

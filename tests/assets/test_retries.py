@@ -1,5 +1,6 @@
 """Retries without pile-ups: which steps retry and how, and the queue and pool limits that
 `strata db up` writes into dagster.yaml (read back by Dagster itself, on real PostgreSQL)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,12 @@ def test_every_database_asset_retries_with_backoff() -> None:
 
 def test_an_analyst_error_is_not_retried_even_with_the_retry_policy(db_url: str, tmp_path: Path) -> None:
     """raw_layer for a layer no export holds: a TerminalError, one attempt, the message shown."""
-    result = materialize([raw_layer], partition_key="2026-01", raise_on_error=False, resources={
-        "database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))})
+    result = materialize(
+        [raw_layer],
+        partition_key="2026-01",
+        raise_on_error=False,
+        resources={"database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))},
+    )
     events = result.all_events
     assert not result.success
     assert not [e for e in events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
@@ -51,15 +56,18 @@ def test_serialization_failure_is_transient_at_the_engine_boundary(db_url: str) 
     assert isinstance(caught.value.__cause__, psycopg.errors.SerializationFailure)
 
 
-@pytest.mark.parametrize(("error", "transient"), [
-    (psycopg.OperationalError("server closed the connection unexpectedly"), True),
-    (psycopg.errors.SerializationFailure(), True),
-    (psycopg.errors.DeadlockDetected(), True),
-    (psycopg.errors.AdminShutdown(), True),
-    (psycopg.errors.ProgramLimitExceeded(), False),  # e.g. a value too large for an index: fails again
-    (psycopg.errors.UniqueViolation(), False),
-    (ValueError("bug"), False),
-])
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (psycopg.OperationalError("server closed the connection unexpectedly"), True),
+        (psycopg.errors.SerializationFailure(), True),
+        (psycopg.errors.DeadlockDetected(), True),
+        (psycopg.errors.AdminShutdown(), True),
+        (psycopg.errors.ProgramLimitExceeded(), False),  # e.g. a value too large for an index: fails again
+        (psycopg.errors.UniqueViolation(), False),
+        (ValueError("bug"), False),
+    ],
+)
 def test_only_errors_a_retry_can_cure_are_transient(error: Exception, transient: bool) -> None:
     assert is_transient(error) is transient
 
@@ -69,7 +77,9 @@ def test_the_written_instance_limits_the_import_pool_and_the_run_queue(db_url: s
     instance = DagsterInstance.from_config(str(tmp_path))
     try:
         concurrency = instance.get_concurrency_config()
-        assert concurrency.pool_config.default_pool_limit == 1  # applies to strata_import, which has no own limit
+        assert (
+            concurrency.pool_config.default_pool_limit == 1
+        )  # applies to strata_import, which has no own limit
         assert str(concurrency.pool_config.pool_granularity.value) == "op"
         queue = concurrency.run_queue_config
         assert queue.max_concurrent_runs == 4

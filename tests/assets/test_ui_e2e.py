@@ -5,6 +5,7 @@ Asserts that the run succeeds, that the blocking check layer_is_valid is recorde
 Dagster's storage, and that the layer is loaded in Strata's database. The processes run in a
 session of their own and are stopped at the end; every wait is bounded.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,10 @@ STARTUP = 180  # seconds: bounds, never expectations
 RUN = 240
 
 # About a minute (the webserver, the daemon and a code server start): `make e2e` runs it, in CI too.
-pytestmark = [pytest.mark.skipif(os.environ.get("STRATA_E2E") != "1", reason="UI end to end: run `make e2e`"),
-              pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = [
+    pytest.mark.skipif(os.environ.get("STRATA_E2E") != "1", reason="UI end to end: run `make e2e`"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
 
 
 def free_port() -> int:
@@ -52,8 +55,14 @@ def dagster_dev(home: StrataHome, port: int, log: Path) -> Iterator[subprocess.P
     env.pop("DATABASE_URL", None)
     dagster = Path(sys.executable).with_name("dagster")
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield proc
     finally:
@@ -120,16 +129,22 @@ def test_a_layer_launched_through_the_ui_api_loads_and_records_its_check(tmp_pat
         try:
             run = instance.get_run_by_id(run_id)
             assert run.tags["dagster/partition"] == version and run.tags["strata/flow"] == "layer"
-            evaluations = [e.dagster_event.event_specific_data for e in
-                           instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
-            assert [(e.asset_check_key, e.passed) for e in evaluations if e.check_name == "layer_is_valid"] == [
-                (AssetCheckKey(AssetKey("raw_layer"), "layer_is_valid"), True)]  # the run is the partition's
+            evaluations = [
+                e.dagster_event.event_specific_data
+                for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+            ]
+            assert [
+                (e.asset_check_key, e.passed) for e in evaluations if e.check_name == "layer_is_valid"
+            ] == [
+                (AssetCheckKey(AssetKey("raw_layer"), "layer_is_valid"), True)
+            ]  # the run is the partition's
             assert evaluations[0].metadata["errors"].value == 0
             materialized = instance.get_latest_materialization_event(AssetKey("loaded_layer"))
             assert materialized.run_id == run_id
         finally:
             instance.dispose()
         with connect(urls.strata) as conn:
-            assert conn.execute("SELECT status, loaded_at IS NOT NULL FROM loader_report WHERE version = %s",
-                                (version,)).fetchone() == ("loaded", True)
+            assert conn.execute(
+                "SELECT status, loaded_at IS NOT NULL FROM loader_report WHERE version = %s", (version,)
+            ).fetchone() == ("loaded", True)
             assert conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone()[0] > 0

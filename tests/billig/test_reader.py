@@ -3,6 +3,7 @@
 The PostgreSQL "production" is a separate database on the embedded test server,
 built from the same mirror schema.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -96,7 +97,8 @@ def test_public_models_never_expose_num_or_num_sold(reader: BilligReader) -> Non
 
 @pytest.mark.parametrize("size", [1, 10, 1000])
 def test_prefetch_costs_the_same_statements_for_1_10_and_1000_events(
-        reader: BilligReader, backend: str, size: int) -> None:
+    reader: BilligReader, backend: str, size: int
+) -> None:
     before = reader.statements
     fetched = reader.prefetch(range(FIRST_ID, FIRST_ID + size))
     assert reader.statements - before == PREFETCH_STATEMENTS[backend]
@@ -131,7 +133,8 @@ def test_unknown_and_none_ids_give_nothing_not_an_error(reader: BilligReader) ->
 
 
 def test_long_id_lists_are_chunked_into_a_fixed_number_of_statements_per_level(
-        backend: str, request: pytest.FixtureRequest, data: MirrorData) -> None:
+    backend: str, request: pytest.FixtureRequest, data: MirrorData
+) -> None:
     url = request.getfixturevalue(f"{backend}_url")
     with open_reader(BilligConfig(url=url, layout=data.layout, chunk_size=300)) as chunked:
         before = chunked.statements
@@ -170,7 +173,8 @@ def test_writes_through_the_resource_fail_on_postgres(postgres_url: str, data: M
             reader.connection.fetch("UPDATE {event_table} SET hidden = true")
     with billig.reader() as reader:
         assert reader.connection.fetch("SHOW default_transaction_read_only") == [
-            {"default_transaction_read_only": "on"}]
+            {"default_transaction_read_only": "on"}
+        ]
 
 
 def test_old_generation_reads_billig_event_and_has_no_ticket_figures(tmp_path: Path) -> None:
@@ -186,18 +190,23 @@ def test_old_generation_reads_billig_event_and_has_no_ticket_figures(tmp_path: P
 
 def test_a_wrong_generation_or_a_missing_file_is_one_clear_error(sqlite_url: str, tmp_path: Path) -> None:
     old = BilligLayout("billig.event")
-    with open_reader(BilligConfig(url=sqlite_url, layout=old)) as reader, \
-            pytest.raises(TerminalError, match="event table"):
+    with (
+        open_reader(BilligConfig(url=sqlite_url, layout=old)) as reader,
+        pytest.raises(TerminalError, match="event table"),
+    ):
         reader.prefetch([FIRST_ID])
-    with pytest.raises(TerminalError, match="strata billig seed"), \
-            open_reader(BilligConfig(url=f"sqlite://{tmp_path}/nothing.sqlite3", layout=old)):
+    with (
+        pytest.raises(TerminalError, match="strata billig seed"),
+        open_reader(BilligConfig(url=f"sqlite://{tmp_path}/nothing.sqlite3", layout=old)),
+    ):
         pass
     with pytest.raises(TerminalError, match="neither"):
         BilligLayout("billig.events")
 
 
 def test_the_resource_takes_its_settings_then_the_environment_then_the_dev_mirror(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STRATA_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("BILLIG_URL", raising=False)
     monkeypatch.delenv("BILLIG_EVENT_TABLE", raising=False)
@@ -208,7 +217,13 @@ def test_the_resource_takes_its_settings_then_the_environment_then_the_dev_mirro
     monkeypatch.setenv("BILLIG_EVENT_TABLE", "billig.event")
     from_env = BilligResource().config()
     assert (from_env.url, from_env.layout.has_tickets) == ("postgresql://reader@billig-host/billig", False)
-    explicit = BilligResource(url="sqlite:///x.sqlite3", event_table="billig.event_lim_web", chunk_size=7).config()
-    assert (explicit.url, explicit.layout.generation, explicit.chunk_size) == ("sqlite:///x.sqlite3", "new", 7)
+    explicit = BilligResource(
+        url="sqlite:///x.sqlite3", event_table="billig.event_lim_web", chunk_size=7
+    ).config()
+    assert (explicit.url, explicit.layout.generation, explicit.chunk_size) == (
+        "sqlite:///x.sqlite3",
+        "new",
+        7,
+    )
     with pytest.raises(TerminalError, match="neither"):
         BilligResource(event_table="event").config()

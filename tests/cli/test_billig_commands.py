@@ -1,4 +1,5 @@
 """`strata billig seed` and `strata billig refresh` against a test database (DATABASE_URL)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,7 +21,8 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_seed_builds_the_mirror_links_our_events_and_is_idempotent(
-        env: Path, conn: psycopg.Connection, capsys: pytest.CaptureFixture[str]) -> None:
+    env: Path, conn: psycopg.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["billig", "seed", "--events", "20"]) == 0
     mirror = env / "billig" / "billig.sqlite3"
     with sqlite3.connect(mirror) as billig:
@@ -44,7 +46,9 @@ def test_seed_builds_the_mirror_links_our_events_and_is_idempotent(
     assert f"{len(linked) - 1} rows ({len(linked) - 1} inserted" in out and str(max(linked)) in out
 
 
-def test_old_generation_into_a_chosen_file(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_old_generation_into_a_chosen_file(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "old.sqlite3"
     assert main(["billig", "seed", "--db", str(path), "--generation", "old", "--events", "5"]) == 0
     assert "BILLIG_EVENT_TABLE=billig.event" in capsys.readouterr().out

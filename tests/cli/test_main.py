@@ -1,4 +1,5 @@
 """The `strata` command as `make run` uses it, on an embedded server of its own."""
+
 from __future__ import annotations
 
 from pathlib import Path

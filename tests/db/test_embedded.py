@@ -1,4 +1,5 @@
 """The embedded server gets Strata's bulk-load settings, and gets them back if they drift."""
+
 from __future__ import annotations
 
 import os
@@ -9,14 +10,17 @@ import pytest
 
 from pipelines.db import embedded
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
-                                reason="DATABASE_URL given: that server's settings are its owner's")
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL given: that server's settings are its owner's"
+)
 
 
 def _current(url: str) -> dict[str, str]:
     with psycopg.connect(url, autocommit=True) as conn:
-        return {name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]
-                for name in embedded.SERVER_SETTINGS}
+        return {
+            name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]
+            for name in embedded.SERVER_SETTINGS
+        }
 
 
 def test_the_embedded_server_runs_with_the_bulk_load_settings(server_url: str) -> None:

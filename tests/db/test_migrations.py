@@ -1,4 +1,5 @@
 """Migrations: apply to an empty database, then again with no change; keys are bigint."""
+
 from __future__ import annotations
 
 import shutil
@@ -79,7 +80,9 @@ def test_a_failing_migration_leaves_nothing_behind(empty_url: str, tmp_path: Pat
 def test_no_integer_key_or_foreign_key_column_exists(conn: psycopg.Connection) -> None:
     keys = conn.execute(KEY_COLUMNS).fetchall()
     assert len(keys) > 30  # the query really sees the schema's keys
-    narrow = [k for k in keys if k[2] != "bigint" and k[1] not in ("sha256", "version", "code", "value", "ext_id")]
+    narrow = [
+        k for k in keys if k[2] != "bigint" and k[1] not in ("sha256", "version", "code", "value", "ext_id")
+    ]
     assert narrow == []
     small = conn.execute("""
         SELECT table_name, column_name FROM information_schema.columns
@@ -89,10 +92,23 @@ def test_no_integer_key_or_foreign_key_column_exists(conn: psycopg.Connection) -
 
 @pytest.mark.parametrize("table", IMPORTED)
 def test_every_imported_table_has_history_and_triggers(conn: psycopg.Connection, table: str) -> None:
-    triggers = {name for (name,) in conn.execute(
-        "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", (table,))}
-    assert triggers == {f"{table}_mark_write", f"{table}_history_insert", f"{table}_history_update",
-                        f"{table}_history_delete", f"{table}_refuse_truncate"}
-    columns = [r[0] for r in conn.execute(
-        sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(f"{table}_history"))).description]
+    triggers = {
+        name
+        for (name,) in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", (table,)
+        )
+    }
+    assert triggers == {
+        f"{table}_mark_write",
+        f"{table}_history_insert",
+        f"{table}_history_update",
+        f"{table}_history_delete",
+        f"{table}_refuse_truncate",
+    }
+    columns = [
+        r[0]
+        for r in conn.execute(
+            sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(f"{table}_history"))
+        ).description
+    ]
     assert columns[:6] == ["history_id", "row_id", "operation", "changed_at", "report_id", "imported"]

@@ -3,6 +3,7 @@
 No tmpfs without privileges here, so the disk fills up through the files Strata writes:
 their write() raises ENOSPC after a budget of bytes, like a full filesystem does.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -65,8 +66,9 @@ def _nothing_registered(conn: psycopg.Connection, home: StrataHome) -> None:
 
 
 @pytest.mark.parametrize("where", ["spool", "archive"])
-def test_disk_full_while_registering_leaves_nothing_and_says_so(conn: psycopg.Connection, export: Path,
-                                                                tmp_path: Path, monkeypatch, where: str) -> None:
+def test_disk_full_while_registering_leaves_nothing_and_says_so(
+    conn: psycopg.Connection, export: Path, tmp_path: Path, monkeypatch, where: str
+) -> None:
     home = StrataHome(tmp_path / "home")
     disk = FullDisk(budget=export.stat().st_size // 2)
     monkeypatch.setattr(split if where == "spool" else registration, "open", disk.open, raising=False)
@@ -81,8 +83,9 @@ def test_disk_full_while_registering_leaves_nothing_and_says_so(conn: psycopg.Co
     assert registry_rows(conn) == (1, len(LAYERS)) and registered.archive_path.is_file()
 
 
-def test_too_little_free_space_is_refused_before_writing(conn: psycopg.Connection, export: Path,
-                                                         tmp_path: Path, monkeypatch) -> None:
+def test_too_little_free_space_is_refused_before_writing(
+    conn: psycopg.Connection, export: Path, tmp_path: Path, monkeypatch
+) -> None:
     home = StrataHome(tmp_path / "home")
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10**9, 10**9 - 100, 100))

@@ -1,4 +1,5 @@
 """Registering exports: dedupe, 7z, archive, and bad input that leaves nothing behind."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,8 +84,14 @@ def _bad_inputs(tmp: Path) -> list[tuple[Path, str]]:
         (write_json(tmp / "nolayers.json", {"source": "x"}), ""),
         (write_json(tmp / "noversion.json", {"layers": [{"reports": [report("P-1")]}]}), "layer"),
         (write_json(tmp / "badversion.json", export_doc({"2026-13": [report("P-1")]})), "layer"),
-        (write_json(tmp / "twice.json", export_doc({"2026-01": []}) | {"layers": [
-            {"version": "2026-01", "reports": []}, {"version": "2026-01", "reports": []}]}), "layer"),
+        (
+            write_json(
+                tmp / "twice.json",
+                export_doc({"2026-01": []})
+                | {"layers": [{"version": "2026-01", "reports": []}, {"version": "2026-01", "reports": []}]},
+            ),
+            "layer",
+        ),
         (no_json, ""),
         (write_7z(tmp / "twojson.7z", {"a.json": good, "b.json": good}), ""),
         (write_json(tmp / "empty.json", b""), "byte 0"),

@@ -1,6 +1,7 @@
 """The same export dropped twice at once (the sensor and `strata register`, or two copies):
 registered once; the other registration gets DuplicateFileError and leaves nothing behind,
 in particular not by removing the archive copy or the spool of the one that succeeded."""
+
 from __future__ import annotations
 
 import threading
@@ -23,13 +24,16 @@ from tests.support.intake_helpers import (
 )
 
 WAIT = 60  # a bound on every wait, never an expectation
-LOCK_WAITERS = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()")
+LOCK_WAITERS = (
+    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()"
+)
 LAYERS = {f"2026-0{m}": [report(f"P-{m}-{i}") for i in range(20)] for m in range(1, 4)}
 
 
 def test_two_registrations_of_the_same_bytes_at_once_register_once(
-        conn: psycopg.Connection, db_url: str, tmp_path: Path, monkeypatch) -> None:
+    conn: psycopg.Connection, db_url: str, tmp_path: Path, monkeypatch
+) -> None:
     home = StrataHome(tmp_path / "home").ensure()
     drop = tmp_path / "drop"
     drop.mkdir()
@@ -55,7 +59,7 @@ def test_two_registrations_of_the_same_bytes_at_once_register_once(
         try:
             with connect(db_url) as own:
                 outcomes[path.name] = register(own, path, home)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             outcomes[path.name] = exc
 
     threads = [threading.Thread(target=registering, args=(path,)) for path in copies]
@@ -73,7 +77,9 @@ def test_two_registrations_of_the_same_bytes_at_once_register_once(
     assert registry_rows(conn) == (1, len(LAYERS))
     spools = [Path(p) for (p,) in conn.execute("SELECT spool_path FROM loader_file_layer ORDER BY version")]
     assert all(p.is_file() and p.stat().st_size > 0 for p in spools)
-    expected = sorted([str(registered.archive_path.relative_to(home.root))]
-                      + [str(p.relative_to(home.root)) for p in spools])
+    expected = sorted(
+        [str(registered.archive_path.relative_to(home.root))]
+        + [str(p.relative_to(home.root)) for p in spools]
+    )
     assert [f for f in leftovers(home) if f.startswith("archive/") or f.endswith(".jsonl")] == expected
     assert not [f for f in leftovers(home) if ".incoming-" in f]

@@ -18,6 +18,7 @@ reports), the whole split each time (parse, orjson lines, sha256, write), best o
   (ceiling: items() counting reports, writing nothing                     39.9 MB/s)
 A 916 MB export split with the same 27.5 MB peak RSS.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,14 +43,30 @@ Usage = namedtuple("Usage", "total used free")
 
 
 def report(n: int, **extra: Any) -> dict[str, Any]:
-    return {"id": f"P-{n:08d}", "name": f"Мост {n}", "category": "bridge", "status": "active",
-            "parent_id": None, "length": {"value": 120.5 + n, "unit": "m"},
-            "maintenance": [{"id": f"M-{n:08d}", "date": "2025-01-02", "repair_type": "patching",
-                             "crew": ["Ivanov I. P."], "cost": "1234.50",
-                             "measurements": [{"id": f"X-{n}a", "kind": "depth", "value": "3,5", "unit": "м"},
-                                              {"id": f"X-{n}b", "kind": "width", "value": 12, "unit": "m"},
-                                              {"id": f"X-{n}c", "kind": "wear", "value": 1e-07, "unit": "%"}]}],
-            "signs": [], **extra}
+    return {
+        "id": f"P-{n:08d}",
+        "name": f"Мост {n}",
+        "category": "bridge",
+        "status": "active",
+        "parent_id": None,
+        "length": {"value": 120.5 + n, "unit": "m"},
+        "maintenance": [
+            {
+                "id": f"M-{n:08d}",
+                "date": "2025-01-02",
+                "repair_type": "patching",
+                "crew": ["Ivanov I. P."],
+                "cost": "1234.50",
+                "measurements": [
+                    {"id": f"X-{n}a", "kind": "depth", "value": "3,5", "unit": "м"},
+                    {"id": f"X-{n}b", "kind": "width", "value": 12, "unit": "m"},
+                    {"id": f"X-{n}c", "kind": "wear", "value": 1e-07, "unit": "%"},
+                ],
+            }
+        ],
+        "signs": [],
+        **extra,
+    }
 
 
 def sample_doc() -> dict[str, Any]:
@@ -59,8 +76,12 @@ def sample_doc() -> dict[str, Any]:
         "future_field": [{"layers": [1]}, 2.5],
         "layers": [
             {"version": "2026-01", "released_at": "2026-02-01", "reports": [report(1), report(2)]},
-            {"reports": [report(3, portal_extra={"a": [1, {"b": None}]}), report(1)],
-             "portal_note": {"reports": [], "version": "1999-01"}, "version": "2026-02", "released_at": None},
+            {
+                "reports": [report(3, portal_extra={"a": [1, {"b": None}]}), report(1)],
+                "portal_note": {"reports": [], "version": "1999-01"},
+                "version": "2026-02",
+                "released_at": None,
+            },
             {"version": "2026-03", "reports": []},
         ],
         "source": "registry-portal",
@@ -106,7 +127,11 @@ def test_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int)
     spools = split_export(write_export(tmp_path / "in" / "export.json", doc), spool_dir)
     assert_round_trip(doc, spools)
     assert sorted(p.name for p in spool_dir.iterdir()) == [
-        "2026-01.jsonl", "2026-02.jsonl", "2026-03.jsonl", "manifest.json"]
+        "2026-01.jsonl",
+        "2026-02.jsonl",
+        "2026-03.jsonl",
+        "manifest.json",
+    ]
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["spools"]  # no temp dirs left
     assert read_manifest(spool_dir) == spools
     manifest = orjson.loads((spool_dir / "manifest.json").read_bytes())
@@ -115,8 +140,11 @@ def test_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int)
 
 
 def test_versions_sorted_when_layers_come_out_of_order(tmp_path: Path) -> None:
-    doc = {"layers": [{"version": v, "reports": [report(i)]} for i, v in
-                      enumerate(["2026-03", "2025-12", "2026-01"])]}
+    doc = {
+        "layers": [
+            {"version": v, "reports": [report(i)]} for i, v in enumerate(["2026-03", "2025-12", "2026-01"])
+        ]
+    }
     spools = split_export(write_export(tmp_path / "export.json", doc), tmp_path / "spools")
     assert [s.version for s in spools] == ["2025-12", "2026-01", "2026-03"]
     assert [s.version for s in read_manifest(tmp_path / "spools")] == ["2025-12", "2026-01", "2026-03"]
@@ -128,9 +156,10 @@ def test_json_and_7z_give_identical_spools(tmp_path: Path) -> None:
     plain = split_export(write_export(tmp_path / "export.json", data), tmp_path / "a")
     archive = write_7z(tmp_path / "export.7z", {"export.json": data, "README.txt": b"not json"})
     packed = split_export(archive, tmp_path / "b", work_dir=tmp_path / "work")
-    assert [(s.version, s.reports, s.bytes, s.sha256) for s in plain] == \
-           [(s.version, s.reports, s.bytes, s.sha256) for s in packed]
-    for a, b in zip(plain, packed):
+    assert [(s.version, s.reports, s.bytes, s.sha256) for s in plain] == [
+        (s.version, s.reports, s.bytes, s.sha256) for s in packed
+    ]
+    for a, b in zip(plain, packed, strict=False):
         assert a.path.read_bytes() == b.path.read_bytes()
     assert list((tmp_path / "work").iterdir()) == []  # the extracted member is gone
 
@@ -163,27 +192,72 @@ BAD_INPUTS = [
     pytest.param("export.json", b"  \n ", "byte 4", "truncated", id="only-whitespace"),
     pytest.param("export.json", b' [{"layers": []}]', "byte 2", "JSON object", id="top-level-array"),
     pytest.param("export.json", {"source": "x"}, "byte", 'no "layers"', id="no-layers"),
-    pytest.param("export.json", {"layers": {"item": good_layer("2026-01")}}, "byte", '"layers" must be a list',
-                 id="layers-not-list"),
-    pytest.param("export.json", {"layers": [good_layer("2026-01"), [good_layer("2026-02")]]}, "layer 2",
-                 "must be an object", id="layer-not-object"),
-    pytest.param("export.json", {"layers": [{"version": "2026-01", "reports": {"a": {}}}]}, "layer 1 (2026-01)",
-                 '"reports" must be a list', id="reports-not-list"),
-    pytest.param("export.json", {"layers": [{"reports": [report(1), 5], "version": "2026-01"}]},
-                 "layer 1 (2026-01)", "report 2 must be an object", id="report-not-object"),
-    pytest.param("export.json", {"layers": [{"version": "2026-01"}]}, "layer 1", 'no "reports"', id="no-reports"),
-    pytest.param("export.json", {"layers": [good_layer("2026-01"), {"reports": []}]}, "layer 2", 'no "version"',
-                 id="no-version"),
-    pytest.param("export.json", {"layers": [good_layer("2026-13")]}, "layer 1", "malformed version '2026-13'",
-                 id="month-13"),
-    pytest.param("export.json", {"layers": [good_layer("2026-1")]}, "layer 1", "malformed version", id="short"),
-    pytest.param("export.json", {"layers": [{"version": 202601, "reports": []}]}, "layer 1", "malformed version",
-                 id="numeric-version"),
-    pytest.param("export.json", {"layers": [good_layer(v) for v in ["2026-01", "2026-02", "2026-03", "2026-04",
-                                                                    "2026-02"]]},
-                 "layer 5 (2026-02)", "version 2026-02 repeats layer 2", id="repeated-version"),
+    pytest.param(
+        "export.json",
+        {"layers": {"item": good_layer("2026-01")}},
+        "byte",
+        '"layers" must be a list',
+        id="layers-not-list",
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [good_layer("2026-01"), [good_layer("2026-02")]]},
+        "layer 2",
+        "must be an object",
+        id="layer-not-object",
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [{"version": "2026-01", "reports": {"a": {}}}]},
+        "layer 1 (2026-01)",
+        '"reports" must be a list',
+        id="reports-not-list",
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [{"reports": [report(1), 5], "version": "2026-01"}]},
+        "layer 1 (2026-01)",
+        "report 2 must be an object",
+        id="report-not-object",
+    ),
+    pytest.param(
+        "export.json", {"layers": [{"version": "2026-01"}]}, "layer 1", 'no "reports"', id="no-reports"
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [good_layer("2026-01"), {"reports": []}]},
+        "layer 2",
+        'no "version"',
+        id="no-version",
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [good_layer("2026-13")]},
+        "layer 1",
+        "malformed version '2026-13'",
+        id="month-13",
+    ),
+    pytest.param(
+        "export.json", {"layers": [good_layer("2026-1")]}, "layer 1", "malformed version", id="short"
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [{"version": 202601, "reports": []}]},
+        "layer 1",
+        "malformed version",
+        id="numeric-version",
+    ),
+    pytest.param(
+        "export.json",
+        {"layers": [good_layer(v) for v in ["2026-01", "2026-02", "2026-03", "2026-04", "2026-02"]]},
+        "layer 5 (2026-02)",
+        "version 2026-02 repeats layer 2",
+        id="repeated-version",
+    ),
     pytest.param("export.txt", b"{}", "file name", ".json and .7z", id="wrong-extension"),
-    pytest.param("export.7z", {"notes.txt": b"hello"}, "archive", "exactly one .json member", id="7z-no-json"),
+    pytest.param(
+        "export.7z", {"notes.txt": b"hello"}, "archive", "exactly one .json member", id="7z-no-json"
+    ),
     pytest.param("export.7z", {"a.json": b"{}", "b.json": b"{}"}, "archive", "found 2", id="7z-two-json"),
     pytest.param("export.7z", b"7z\xbc\xaf\x27\x1c garbage", "archive", "not a readable 7z", id="7z-corrupt"),
     pytest.param("export.7z", b"", "byte 0", "empty", id="7z-empty-file"),
@@ -194,8 +268,15 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("block", [3, 64 * 1024])
 @pytest.mark.parametrize(("name", "content", "position", "detail"), BAD_INPUTS)
-def test_bad_input_is_refused_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int,
-                                                 name: str, content: Any, position: str, detail: str) -> None:
+def test_bad_input_is_refused_and_leaves_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    block: int,
+    name: str,
+    content: Any,
+    position: str,
+    detail: str,
+) -> None:
     monkeypatch.setattr(split, "READ_SIZE", block)
     source = tmp_path / "in" / name
     if name.endswith(".7z") and isinstance(content, dict):
@@ -207,7 +288,9 @@ def test_bad_input_is_refused_and_leaves_nothing(tmp_path: Path, monkeypatch: py
         split_export(source, out / "spools", work_dir=tmp_path / "work")
     error = caught.value
     assert error.file.startswith(name) and str(error).startswith(name)
-    assert position in error.position and re.fullmatch(r"byte \d+|layer \d+( \(\d{4}-\d\d\))?|archive|file name", error.position)
+    assert position in error.position and re.fullmatch(
+        r"byte \d+|layer \d+( \(\d{4}-\d\d\))?|archive|file name", error.position
+    )
     assert detail in error.detail
     assert not out.exists() or list(out.iterdir()) == []
     assert not (tmp_path / "work").exists() or list((tmp_path / "work").iterdir()) == []
@@ -223,7 +306,9 @@ def test_disk_space_is_checked_before_writing(tmp_path: Path, monkeypatch: pytes
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_7z_extraction_is_refused_when_it_does_not_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_7z_extraction_is_refused_when_it_does_not_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = orjson.dumps(sample_doc())
     archive = write_7z(tmp_path / "in" / "export.7z", {"export.json": data})
     monkeypatch.setattr(source.shutil, "disk_usage", lambda path: Usage(10**6, 10**6 - 100, 100))
@@ -237,8 +322,11 @@ def test_reference_generator_export(tmp_path: Path) -> None:
     if not MAKE_EXPORT.is_file():
         pytest.skip("../shared not present: acceptance against the reference generator runs in CI")
     out = tmp_path / "gen"
-    subprocess.run([sys.executable, str(MAKE_EXPORT), str(out), "--passports", "300", "--layers", "3",
-                    "--seed", "5"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(MAKE_EXPORT), str(out), "--passports", "300", "--layers", "3", "--seed", "5"],
+        check=True,
+        capture_output=True,
+    )
     export = out / "export.json"
     spools = split_export(export, tmp_path / "spools")
     doc = orjson.loads(export.read_bytes())
@@ -247,8 +335,9 @@ def test_reference_generator_export(tmp_path: Path) -> None:
     assert {s.version: s.reports for s in spools} == {t["version"]: t["reports"] for t in truth["layers"]}
 
 
-def test_reports_leave_memory_while_their_layer_is_still_read(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reports_leave_memory_while_their_layer_is_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The bound on memory: reports are spooled block by block, not per layer."""
     monkeypatch.setattr(split, "READ_SIZE", 512)
     writes: list[int] = []
@@ -264,8 +353,9 @@ def test_reports_leave_memory_while_their_layer_is_still_read(tmp_path: Path,
     assert sum(writes) == 200 and len(writes) > 50 and max(writes) <= 2
 
 
-def test_a_key_repeated_after_its_reports_were_spooled_is_refused(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_key_repeated_after_its_reports_were_spooled_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(split, "READ_SIZE", 1)
     data = b'{"layers": [{"version": "2026-01", "reports": [{"id": "a"}, {"id": "b"}], "reports": []}]}'
     with pytest.raises(ExportFormatError, match=r"layer 1 \(2026-01\): \"reports\" appears twice"):

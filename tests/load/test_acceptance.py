@@ -1,4 +1,5 @@
 """Acceptance against the reference generator's truth.json (runs where ../shared exists, as in CI)."""
+
 from __future__ import annotations
 
 import json
@@ -25,20 +26,40 @@ CASES = [  # (seed, passports, layers, existing): existing > the first layer cov
 
 
 @pytest.mark.parametrize(("seed_no", "passports", "layers", "existing"), CASES)
-def test_clean_export_loads_to_truth(conn: psycopg.Connection, tmp_path: Path, seed_no: int, passports: int,
-                                     layers: int, existing: int | None) -> None:
+def test_clean_export_loads_to_truth(
+    conn: psycopg.Connection, tmp_path: Path, seed_no: int, passports: int, layers: int, existing: int | None
+) -> None:
     make_export = require_shared()
     out = tmp_path / "export"
-    args = [sys.executable, str(make_export), str(out), "--passports", str(passports), "--layers", str(layers),
-            "--seed", str(seed_no)] + (["--existing", str(existing)] if existing else [])
+    args = [
+        sys.executable,
+        str(make_export),
+        str(out),
+        "--passports",
+        str(passports),
+        "--layers",
+        str(layers),
+        "--seed",
+        str(seed_no),
+    ] + (["--existing", str(existing)] if existing else [])
     subprocess.run(args, check=True, capture_output=True)
     truth = json.loads((out / "truth.json").read_text())
     seed(conn, out / "reference")
     home = StrataHome(tmp_path / "home").ensure()
     load_export(conn, out / "export.json", home)
     assert_final_state(conn, truth)
-    tables = ("passport", "maintenance", "maintenance_crew", "measurement", "sign", "passport_history",
-              "maintenance_history", "maintenance_crew_history", "measurement_history", "sign_history")
+    tables = (
+        "passport",
+        "maintenance",
+        "maintenance_crew",
+        "measurement",
+        "sign",
+        "passport_history",
+        "maintenance_history",
+        "maintenance_crew_history",
+        "measurement_history",
+        "sign_history",
+    )
     before = table_counts(conn, tables)
     latest = truth["layers"][-1]["version"]
     assert validate_registered(conn, registered_layer(conn, latest)).valid

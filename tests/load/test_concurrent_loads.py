@@ -5,6 +5,7 @@ same: layer m loads, and m+1 loads after it (or is refused while m is not loaded
 then loads on its retry). Nothing interleaves: every history row of m comes before every
 history row of m+1.
 """
+
 from __future__ import annotations
 
 import threading
@@ -25,8 +26,10 @@ from pipelines.validation.registered import registered_layer, validate_registere
 from tests.support.load_checks import assert_final_state
 
 WAIT = 60  # a bound on every wait, never an expectation
-LOCK_WAITERS = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()")
+LOCK_WAITERS = (
+    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()"
+)
 
 
 def _prepare(conn: psycopg.Connection, tmp_path: Path) -> tuple[dict, str, str]:
@@ -59,7 +62,7 @@ class Loader(threading.Thread):
         try:
             with connect(self.url) as conn:
                 self.result = load_layer(conn, self.version, after_load=self._after_load)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             self.result = exc
 
 
@@ -79,14 +82,16 @@ def _history_not_interleaved(conn: psycopg.Connection, first: str, second: str) 
         WHERE h.imported GROUP BY r.version ORDER BY r.version""").fetchall()
     assert [r[0] for r in rows] == [first, second]
     assert rows[0][2] < rows[1][1]  # all of m's history rows, then all of m+1's
-    ids = conn.execute("SELECT version, id FROM loader_report WHERE loaded_at IS NOT NULL ORDER BY loaded_at"
-                       ).fetchall()
+    ids = conn.execute(
+        "SELECT version, id FROM loader_report WHERE loaded_at IS NOT NULL ORDER BY loaded_at"
+    ).fetchall()
     assert [v for v, _ in ids] == [first, second]
 
 
 @pytest.mark.parametrize("earlier_first", [True, False], ids=["m-takes-the-lock", "m+1-takes-the-lock"])
-def test_two_loads_at_once_are_serialized_and_both_correct(conn: psycopg.Connection, db_url: str,
-                                                           tmp_path: Path, earlier_first: bool) -> None:
+def test_two_loads_at_once_are_serialized_and_both_correct(
+    conn: psycopg.Connection, db_url: str, tmp_path: Path, earlier_first: bool
+) -> None:
     expected, first, second = _prepare(conn, tmp_path)
     holder = Loader(db_url, first if earlier_first else second, pause=True)
     waiter = Loader(db_url, second if earlier_first else first)
@@ -104,8 +109,10 @@ def test_two_loads_at_once_are_serialized_and_both_correct(conn: psycopg.Connect
         assert not thread.is_alive()
 
     if earlier_first:
-        assert isinstance(holder.result, LoadResult) and isinstance(waiter.result, LoadResult), \
-            (holder.result, waiter.result)
+        assert isinstance(holder.result, LoadResult) and isinstance(waiter.result, LoadResult), (
+            holder.result,
+            waiter.result,
+        )
     else:
         assert isinstance(holder.result, LoadRefused) and "load them first" in str(holder.result)
         assert isinstance(waiter.result, LoadResult)
@@ -114,8 +121,9 @@ def test_two_loads_at_once_are_serialized_and_both_correct(conn: psycopg.Connect
     _history_not_interleaved(conn, first, second)
 
 
-def test_the_same_layer_loaded_twice_at_once_writes_once(conn: psycopg.Connection, db_url: str,
-                                                         tmp_path: Path) -> None:
+def test_the_same_layer_loaded_twice_at_once_writes_once(
+    conn: psycopg.Connection, db_url: str, tmp_path: Path
+) -> None:
     _expected, first, _second = _prepare(conn, tmp_path)
     holder, waiter = Loader(db_url, first, pause=True), Loader(db_url, first)
     holder.start()
@@ -126,6 +134,10 @@ def test_the_same_layer_loaded_twice_at_once_writes_once(conn: psycopg.Connectio
     for thread in (holder, waiter):
         thread.join(WAIT)
     assert isinstance(holder.result, LoadResult) and holder.result.writes > 0
-    assert isinstance(waiter.result, LoadResult) and waiter.result.writes == 0, waiter.result  # a no-op reload
-    assert conn.execute("SELECT count(*) FROM passport_history WHERE imported").fetchone()[0] == \
-        conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone()[0]
+    assert isinstance(waiter.result, LoadResult) and waiter.result.writes == 0, (
+        waiter.result
+    )  # a no-op reload
+    assert (
+        conn.execute("SELECT count(*) FROM passport_history WHERE imported").fetchone()[0]
+        == conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone()[0]
+    )

@@ -1,4 +1,5 @@
 """Foreign keys checked set-based during a load: gaps refused, parents locked, fallbacks honest."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,18 @@ from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
 from tests.support.load_checks import load_export
 
-IMPORTED = ("passport", "maintenance", "maintenance_crew", "measurement", "sign", "passport_history",
-            "maintenance_history", "measurement_history", "sign_history", "profile")
+IMPORTED = (
+    "passport",
+    "maintenance",
+    "maintenance_crew",
+    "measurement",
+    "sign",
+    "passport_history",
+    "maintenance_history",
+    "measurement_history",
+    "sign_history",
+    "profile",
+)
 
 
 @pytest.fixture
@@ -38,7 +49,9 @@ def first_layer(tmp_path: Path, conn: psycopg.Connection) -> str:
 
 def _deletable_inspector(conn: psycopg.Connection, version: str) -> int:
     """A profile the validated layer's passports name as inspector that nothing refers to yet."""
-    folder = Path(conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s", (version,)).fetchone()[0])
+    folder = Path(
+        conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s", (version,)).fetchone()[0]
+    )
     manifest = orjson.loads((folder / "manifest.json").read_bytes())["passport"]
     at = manifest["columns"].index("inspector_id")
     with open(folder / manifest["file"], newline="") as f:
@@ -66,10 +79,14 @@ def test_a_parent_deleted_after_validation_is_refused_by_name(conn, first_layer)
     conn.commit()
     before = table_counts(conn, IMPORTED)
     conn.commit()
-    with pytest.raises(MissingParent, match=rf"passport\.inspector_id -> profile\.id = {inspector} refers to a row"):
+    with pytest.raises(
+        MissingParent, match=rf"passport\.inspector_id -> profile\.id = {inspector} refers to a row"
+    ):
         load_layer(conn, first_layer)
     assert table_counts(conn, IMPORTED) == before
-    assert conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone() == (
+        0,
+    )
 
 
 def test_the_load_locks_the_parents_it_refers_to_until_it_commits(conn, db_url, first_layer) -> None:
@@ -89,7 +106,9 @@ def test_the_load_locks_the_parents_it_refers_to_until_it_commits(conn, db_url, 
     result = load_layer(conn, first_layer, after_load=analyst_deletes_the_parent)
     assert result.key_checks == "set-based" and result.parents_locked > 0
     assert attempts == ["blocked"]
-    assert conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone()[0] > 0
+    assert (
+        conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone()[0] > 0
+    )
     assert conn.execute("SELECT count(*) FROM profile WHERE id = %s", (inspector,)).fetchone() == (1,)
 
 
@@ -106,7 +125,9 @@ def test_a_trigger_replica_mode_would_skip_makes_the_load_check_row_by_row(conn,
 
 
 def test_a_role_that_may_not_set_replica_mode_gets_the_row_by_row_checks(conn, server_url, db_url) -> None:
-    conn.execute("DO $$ BEGIN CREATE ROLE strata_plain LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    conn.execute(
+        "DO $$ BEGIN CREATE ROLE strata_plain LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
     conn.commit()
     with psycopg.connect(db_url, user="strata_plain") as plain:
         plan = plan_key_checks(plain, statements.written_rows(ENTITIES))

@@ -1,4 +1,5 @@
 """Validating layer n+1 in a worker while layer n loads gives validate-all-then-load's outcome."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -24,7 +25,9 @@ def home(tmp_path: Path) -> StrataHome:
     return StrataHome(tmp_path / "home").ensure()
 
 
-def _registered(conn: psycopg.Connection, tmp_path: Path, home: StrataHome, **sample: object) -> tuple[list[str], dict]:
+def _registered(
+    conn: psycopg.Connection, tmp_path: Path, home: StrataHome, **sample: object
+) -> tuple[list[str], dict]:
     expected = write_sample(tmp_path / "sample", seed=5, passports=150, **sample)
     seed(conn, tmp_path / "sample" / "reference")
     load_export(conn, tmp_path / "sample" / "export.json", home, through="0000-00")  # registers only
@@ -36,7 +39,9 @@ def _run(conn: psycopg.Connection, db_url: str, versions: list[str]) -> list:
     def load(version: str, _summary: ValidationSummary):
         return load_layer(conn, version)
 
-    return list(validate_while_loading(versions, partial(validate_in_worker, db_url), lambda s: s.valid, load))
+    return list(
+        validate_while_loading(versions, partial(validate_in_worker, db_url), lambda s: s.valid, load)
+    )
 
 
 def test_overlapped_validation_and_loads_give_the_expected_database(conn, db_url, tmp_path, home) -> None:
@@ -66,6 +71,9 @@ def test_a_failed_load_stops_the_later_loads(conn, db_url, tmp_path, home) -> No
         loaded.append(version)
         return version != versions[0]  # the first load "fails"
 
-    outcomes = list(validate_while_loading(versions, partial(validate_in_worker, db_url), lambda s: s.valid,
-                                           load, loaded_ok=bool))
+    outcomes = list(
+        validate_while_loading(
+            versions, partial(validate_in_worker, db_url), lambda s: s.valid, load, loaded_ok=bool
+        )
+    )
     assert loaded == versions[:1] and [o.validated.valid for o in outcomes] == [True, True, True]

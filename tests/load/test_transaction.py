@@ -1,4 +1,5 @@
 """The load of layers into PostgreSQL: results, order, no-op reloads, manual edits, atomicity."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,18 @@ from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
 from tests.support.load_checks import assert_final_state, load_export
 
-IMPORTED = ("passport", "maintenance", "maintenance_crew", "measurement", "sign", "passport_history",
-            "maintenance_history", "maintenance_crew_history", "measurement_history", "sign_history")
+IMPORTED = (
+    "passport",
+    "maintenance",
+    "maintenance_crew",
+    "measurement",
+    "sign",
+    "passport_history",
+    "maintenance_history",
+    "maintenance_crew_history",
+    "measurement_history",
+    "sign_history",
+)
 
 
 @pytest.fixture
@@ -82,14 +93,17 @@ def test_a_failure_anywhere_leaves_the_database_as_it_was(conn, home, sample) ->
     load_export(conn, export, home, through=versions[0])
     _validate(conn, versions[1])
     before = table_counts(conn, IMPORTED)
-    mapped = Path(conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s",
-                               (versions[1],)).fetchone()[0])
+    mapped = Path(
+        conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s", (versions[1],)).fetchone()[0]
+    )
     with open(mapped / "sign.csv", "a") as f:  # the last table staged: everything before it ran
         f.write("S-broken,P-00000001,not-a-number,,\n")
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         _load(conn, versions[1])
     assert table_counts(conn, IMPORTED) == before
-    assert conn.execute("SELECT loaded_at FROM loader_report WHERE version = %s", (versions[1],)).fetchone() == (None,)
+    assert conn.execute(
+        "SELECT loaded_at FROM loader_report WHERE version = %s", (versions[1],)
+    ).fetchone() == (None,)
 
 
 def test_a_manual_edit_survives_until_upstream_changes_it(conn, home, sample) -> None:
@@ -101,20 +115,29 @@ def test_a_manual_edit_survives_until_upstream_changes_it(conn, home, sample) ->
     untouched = next(i for i in first if i not in later)
     # a record whose meaning really changed: plain fields the portal never re-spells differ
     plain = ("name", "status", "region")
-    changed = next(r["id"] for r in _reports(export, versions[1]) if r["id"] in first
-                   and any(r.get(k) != first[r["id"]].get(k) for k in plain))
+    changed = next(
+        r["id"]
+        for r in _reports(export, versions[1])
+        if r["id"] in first and any(r.get(k) != first[r["id"]].get(k) for k in plain)
+    )
     for ext_id in (untouched, changed):
         conn.execute("UPDATE passport SET region = 'Edited by hand' WHERE ext_id = %s", (ext_id,))
     conn.commit()
     load_export(conn, export, home)
-    rows = dict(conn.execute("SELECT ext_id, region FROM passport WHERE ext_id = ANY(%s)",
-                             ([untouched, changed],)).fetchall())
+    rows = dict(
+        conn.execute(
+            "SELECT ext_id, region FROM passport WHERE ext_id = ANY(%s)", ([untouched, changed],)
+        ).fetchall()
+    )
     assert rows[untouched] == "Edited by hand"
     assert rows[changed] != "Edited by hand", f"{changed} changed upstream but kept the manual edit"
     reported = conn.execute("SELECT ext_id, column_name, manual_value FROM loader_overwrite").fetchall()
     assert (changed, "region", "Edited by hand") in reported
-    history = conn.execute("""SELECT h.region, h.imported FROM passport_history h JOIN passport p ON p.id = h.row_id
-                              WHERE p.ext_id = %s ORDER BY h.history_id""", (changed,)).fetchall()
+    history = conn.execute(
+        """SELECT h.region, h.imported FROM passport_history h JOIN passport p ON p.id = h.row_id
+                              WHERE p.ext_id = %s ORDER BY h.history_id""",
+        (changed,),
+    ).fetchall()
     assert ("Edited by hand", False) in history and history[-1][1] is True
 
 

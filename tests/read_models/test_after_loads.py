@@ -1,4 +1,5 @@
 """passport_overview refreshed incrementally by each layer load equals a full rebuild."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,9 @@ from pipelines.validation.registered import registered_layer, validate_registere
 OVERVIEW = "SELECT * FROM passport_overview ORDER BY canonical_pk"
 
 
-def test_incremental_refresh_after_each_layer_equals_a_full_rebuild(conn: psycopg.Connection,
-                                                                     tmp_path: Path) -> None:
+def test_incremental_refresh_after_each_layer_equals_a_full_rebuild(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
     expected = write_sample(tmp_path / "s", seed=8, passports=120, layers=4)
     seed(conn, tmp_path / "s" / "reference")
     with conn.transaction():
@@ -31,7 +33,9 @@ def test_incremental_refresh_after_each_layer_equals_a_full_rebuild(conn: psycop
     for layer in expected["layers"]:
         assert validate_registered(conn, registered_layer(conn, layer["version"])).valid
         conn.commit()
-        load_layer(conn, layer["version"], after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports))
+        load_layer(
+            conn, layer["version"], after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports)
+        )
         assert passport_overview_drift(conn) == [], layer["version"]
         incremental = conn.execute(OVERVIEW).fetchall()
         with conn.transaction():

@@ -4,6 +4,7 @@ and an expected.json that an independent reading of the export agrees with.
 The checks re-derive everything from the written files (a small resolver for names
 and enum spellings below), so they test the output, not the generator's internals.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,16 +22,35 @@ from rapidfuzz.distance import Levenshtein
 
 from pipelines.sample.export import main, write_sample
 
-ERROR_CODES = {"not_found", "multiple_records", "cant_parse", "required", "mapping_not_found",
-               "duplicated_ext_ids"}
-HEADERS = {"profiles": ["profile_id", "last_name", "first_name", "middle_name", "email"],
-           "passports": ["ext_id", "name", "category", "region"],
-           **{name: ["code", "name", "aliases"]
-              for name in ("categories", "repair_types", "sign_codes", "measure_units")}}
-REQUIRED = {"report": {"id", "name", "category", "status"}, "maintenance": {"id", "date", "repair_type"},
-            "measurement": {"id", "kind", "value", "unit"}, "sign": {"id", "code"}, "length": {"value", "unit"}}
-ENUM_FILES = {"category": "categories", "repair_type": "repair_types", "code": "sign_codes",
-              "unit": "measure_units"}
+ERROR_CODES = {
+    "not_found",
+    "multiple_records",
+    "cant_parse",
+    "required",
+    "mapping_not_found",
+    "duplicated_ext_ids",
+}
+HEADERS = {
+    "profiles": ["profile_id", "last_name", "first_name", "middle_name", "email"],
+    "passports": ["ext_id", "name", "category", "region"],
+    **{
+        name: ["code", "name", "aliases"]
+        for name in ("categories", "repair_types", "sign_codes", "measure_units")
+    },
+}
+REQUIRED = {
+    "report": {"id", "name", "category", "status"},
+    "maintenance": {"id", "date", "repair_type"},
+    "measurement": {"id", "kind", "value", "unit"},
+    "sign": {"id", "code"},
+    "length": {"value", "unit"},
+}
+ENUM_FILES = {
+    "category": "categories",
+    "repair_type": "repair_types",
+    "code": "sign_codes",
+    "unit": "measure_units",
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +68,9 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load(out: Path) -> tuple[dict, dict]:
-    return orjson.loads((out / "export.json").read_bytes()), orjson.loads((out / "expected.json").read_bytes())
+    return orjson.loads((out / "export.json").read_bytes()), orjson.loads(
+        (out / "expected.json").read_bytes()
+    )
 
 
 def rows(out: Path, name: str) -> list[list[str]]:
@@ -74,9 +96,15 @@ class Reader:
             initials = f"{last} {first[0]}. {middle[0]}."
             for form in (fulls[int(pid)], initials, initials.replace(". ", "."), f"{last} {first}"):
                 forms.setdefault(form.lower(), set()).add(int(pid))
-        enums = {key: {spelling.lower(): code for code, _, aliases in rows(out, name)[1:]
-                       for spelling in [code, *aliases.split("|")] if spelling}
-                 for key, name in ENUM_FILES.items()}
+        enums = {
+            key: {
+                spelling.lower(): code
+                for code, _, aliases in rows(out, name)[1:]
+                for spelling in [code, *aliases.split("|")]
+                if spelling
+            }
+            for key, name in ENUM_FILES.items()
+        }
         return cls(forms, fulls, enums, {row[0] for row in rows(out, "passports")[1:] if row[0]})
 
     def people(self, name: str) -> set[int]:
@@ -113,8 +141,16 @@ def is_date(value: object) -> bool:
 def own_fields(rep: dict, rd: Reader) -> tuple[object, ...]:
     length = rep.get("length")
     length = length and (number(length["value"]), rd.enums["unit"][length["unit"].lower()])
-    return (rep["name"], rd.enums["category"][rep["category"].lower()], rep.get("region"), rep.get("parent_id"),
-            rep.get("commissioned"), length, rd.person(rep.get("inspector")), rep["status"])
+    return (
+        rep["name"],
+        rd.enums["category"][rep["category"].lower()],
+        rep.get("region"),
+        rep.get("parent_id"),
+        rep.get("commissioned"),
+        length,
+        rd.person(rep.get("inspector")),
+        rep["status"],
+    )
 
 
 def errors_of(layer: dict, earlier: set[str], rd: Reader) -> list[list[str]]:
@@ -128,8 +164,14 @@ def errors_of(layer: dict, earlier: set[str], rd: Reader) -> list[list[str]]:
         if len(matches) != 1:
             found.append([kind, ext_id, key, "multiple_records" if matches else "not_found"])
 
-    def check(kind: str, rec: dict, key: str, enum: str | None = None,
-              parse: Callable[[object], object] | None = None, required: bool = False) -> None:
+    def check(
+        kind: str,
+        rec: dict,
+        key: str,
+        enum: str | None = None,
+        parse: Callable[[object], object] | None = None,
+        required: bool = False,
+    ) -> None:
         value = rec.get(key)
         if value in (None, ""):
             code = "required" if required else None
@@ -192,7 +234,12 @@ def test_format_follows_the_spec(clean: Path) -> None:
                 assert REQUIRED["maintenance"] <= m.keys() and is_date(m["date"])
                 assert all(REQUIRED["measurement"] <= x.keys() for x in m.get("measurements", []))
             assert all(REQUIRED["sign"] <= s.keys() for s in rep.get("signs", []))
-    assert set(missing) == {"region", "commissioned", "inspector", "maintenance"}  # optional keys do go missing
+    assert set(missing) == {
+        "region",
+        "commissioned",
+        "inspector",
+        "maintenance",
+    }  # optional keys do go missing
 
 
 def test_reference_headers(clean: Path) -> None:
@@ -200,7 +247,9 @@ def test_reference_headers(clean: Path) -> None:
         assert rows(clean, name)[0] == header
     passports = rows(clean, "passports")[1:]
     assert any(not r[0] for r in passports) and any(r[0] for r in passports)
-    assert any(aliases == "" for _, _, aliases in rows(clean, "measure_units")[1:] + rows(clean, "categories")[1:])
+    assert any(
+        aliases == "" for _, _, aliases in rows(clean, "measure_units")[1:] + rows(clean, "categories")[1:]
+    )
     for name in ENUM_FILES.values():  # compared case-insensitively, no spelling may mean two codes
         table = rows(clean, name)[1:]
         spellings = [s.lower() for code, _, aliases in table for s in {code, *aliases.split("|")} if s]
@@ -227,8 +276,11 @@ def test_counts_agree_with_export(which: str, request: pytest.FixtureRequest) ->
         seen |= ids
         last.update((rep["id"], rep) for rep in reports)
     reference = rows(out, "passports")[1:]
-    assert expected["reference"] == {"profiles": len(rows(out, "profiles")) - 1, "passports": len(reference),
-                                     "passports_with_ext_id": sum(1 for r in reference if r[0])}
+    assert expected["reference"] == {
+        "profiles": len(rows(out, "profiles")) - 1,
+        "passports": len(reference),
+        "passports_with_ext_id": sum(1 for r in reference if r[0]),
+    }
     if which == "dirty":
         assert expected["final"] is None and expected["sample"] is None
         return
@@ -259,38 +311,66 @@ def test_sample_is_what_the_last_reports_mean(clean: Path) -> None:
         rep = last[want["ext_id"]]
         name, category, region, parent, commissioned, length, inspector, status = own[want["ext_id"]]
         assert (name, category, region, parent, commissioned, inspector, status) == (
-            want["name"], want["category"], want["region"], want["parent_ext_id"], want["commissioned"],
-            want["inspector_profile_id"], want["status"])
+            want["name"],
+            want["category"],
+            want["region"],
+            want["parent_ext_id"],
+            want["commissioned"],
+            want["inspector_profile_id"],
+            want["status"],
+        )
         assert length == (want["length"] and (want["length"]["value"], want["length"]["unit"]))
         assert history[want["ext_id"]] == want["history_versions"]
         assert len(rep.get("signs", [])) == want["signs"]
-        got = [{"ext_id": m["id"], "date": m["date"],
+        got = [
+            {
+                "ext_id": m["id"],
+                "date": m["date"],
                 "repair_type": rd.enums["repair_type"][m["repair_type"].lower()],
-                "performed_by_profile_id": rd.person(m.get("performed_by")), "cost": m.get("cost"),
+                "performed_by_profile_id": rd.person(m.get("performed_by")),
+                "cost": m.get("cost"),
                 "crew_profile_ids": sorted(rd.person(c) for c in m.get("crew", [])),
-                "measurements": len(m.get("measurements", []))} for m in rep.get("maintenance", [])]
+                "measurements": len(m.get("measurements", [])),
+            }
+            for m in rep.get("maintenance", [])
+        ]
         assert got == want["maintenance"]
     assert max(history.values()) > 1  # own fields do change
-    assert sum(history.values()) < sum(len(layer["reports"]) for layer in doc["layers"])  # re-spelling is no change
+    assert sum(history.values()) < sum(
+        len(layer["reports"]) for layer in doc["layers"]
+    )  # re-spelling is no change
 
 
 def test_names_and_enums_are_spelled_every_way(clean: Path) -> None:
     doc, _ = load(clean)
     rd = Reader.of(clean)
     reps = [rep for layer in doc["layers"] for rep in layer["reports"]]
-    names = [n for rep in reps for n in [rep.get("inspector")] + [
-        p for m in rep.get("maintenance", []) for p in [m.get("performed_by"), *m.get("crew", [])]] if n]
-    shapes = {"upper": r"[A-Z]+ [A-Z]+ [A-Z]+", "initials": r"\w+ \w\. \w\.", "tight": r"\w+ \w\.\w\.",
-              "two": r"\w+ \w+"}
+    names = [
+        n
+        for rep in reps
+        for n in [rep.get("inspector")]
+        + [p for m in rep.get("maintenance", []) for p in [m.get("performed_by"), *m.get("crew", [])]]
+        if n
+    ]
+    shapes = {
+        "upper": r"[A-Z]+ [A-Z]+ [A-Z]+",
+        "initials": r"\w+ \w\. \w\.",
+        "tight": r"\w+ \w\.\w\.",
+        "two": r"\w+ \w+",
+    }
     for shape, pattern in shapes.items():
         assert any(re.fullmatch(pattern, n) for n in names), shape
     typos = [n for n in names if " ".join(n.split()).lower() not in rd.forms]
     assert typos and all(len(rd.people(t)) == 1 for t in typos)
-    initials = Counter((last, first[0], middle[0]) for _, last, first, middle, _ in rows(clean, "profiles")[1:])
+    initials = Counter(
+        (last, first[0], middle[0]) for _, last, first, middle, _ in rows(clean, "profiles")[1:]
+    )
     assert max(initials.values()) >= 2  # namesakes exist
     units = [x["unit"] for rep in reps for m in rep.get("maintenance", []) for x in m.get("measurements", [])]
     assert any(u not in rd.enums["unit"].values() for u in units) and any(u.isupper() for u in units)
-    values = [x["value"] for rep in reps for m in rep.get("maintenance", []) for x in m.get("measurements", [])]
+    values = [
+        x["value"] for rep in reps for m in rep.get("maintenance", []) for x in m.get("measurements", [])
+    ]
     assert any(isinstance(v, str) and "," in v for v in values)
 
 

@@ -1,4 +1,5 @@
 """Reference seeding: every row of every CSV arrives once; bad files load nothing."""
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,19 @@ from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import VOCABULARIES, seed
 from tests.support.paths import require_shared
 
-SEEDED = ("profile", "category", "category_mapping", "repair_type", "repair_type_mapping", "sign_code",
-          "sign_code_mapping", "measure_unit", "measure_unit_mapping", "passport", "passport_history")
+SEEDED = (
+    "profile",
+    "category",
+    "category_mapping",
+    "repair_type",
+    "repair_type_mapping",
+    "sign_code",
+    "sign_code_mapping",
+    "measure_unit",
+    "measure_unit_mapping",
+    "passport",
+    "passport_history",
+)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -44,8 +56,21 @@ def own_reference(tmp_path: Path) -> Path:
 @pytest.fixture
 def shared_reference(tmp_path: Path) -> Path:
     make_export = require_shared()
-    subprocess.run([sys.executable, str(make_export), str(tmp_path / "ref"), "--passports", "300",
-                    "--layers", "1", "--seed", "4"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(make_export),
+            str(tmp_path / "ref"),
+            "--passports",
+            "300",
+            "--layers",
+            "1",
+            "--seed",
+            "4",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return tmp_path / "ref" / "reference"
 
 
@@ -69,20 +94,25 @@ def test_seeding_the_own_sample_loads_every_row_once(conn: psycopg.Connection, o
 def test_seeding_the_reference_generator_output(conn: psycopg.Connection, shared_reference: Path) -> None:
     _check_seeding(conn, shared_reference)
     ext_ids = [r["ext_id"] for r in _rows(shared_reference / "passports.csv")]
-    stored = conn.execute("SELECT count(*) FILTER (WHERE ext_id IS NOT NULL), count(*) FILTER "
-                          "(WHERE auto_imported) FROM passport").fetchone()
+    stored = conn.execute(
+        "SELECT count(*) FILTER (WHERE ext_id IS NOT NULL), count(*) FILTER "
+        "(WHERE auto_imported) FROM passport"
+    ).fetchone()
     assert stored == (sum(1 for e in ext_ids if e), 0)
 
 
-def test_profiles_keep_their_reference_ids_and_new_ones_follow(conn: psycopg.Connection,
-                                                               own_reference: Path) -> None:
+def test_profiles_keep_their_reference_ids_and_new_ones_follow(
+    conn: psycopg.Connection, own_reference: Path
+) -> None:
     seed(conn, own_reference)
     first = _rows(own_reference / "profiles.csv")[0]
-    row = conn.execute("SELECT last_name, first_name FROM profile WHERE id = %s",
-                       (int(first["profile_id"]),)).fetchone()
+    row = conn.execute(
+        "SELECT last_name, first_name FROM profile WHERE id = %s", (int(first["profile_id"]),)
+    ).fetchone()
     assert row == (first["last_name"], first["first_name"])
-    new_id = conn.execute("INSERT INTO profile (last_name, first_name) VALUES ('New', 'Person') "
-                          "RETURNING id").fetchone()[0]
+    new_id = conn.execute(
+        "INSERT INTO profile (last_name, first_name) VALUES ('New', 'Person') RETURNING id"
+    ).fetchone()[0]
     assert new_id > max(int(r["profile_id"]) for r in _rows(own_reference / "profiles.csv"))
 
 
@@ -97,7 +127,8 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("file", "spoil", "line", "column"), BAD_FILES)
 def test_a_bad_csv_names_file_line_and_column_and_loads_nothing(
-        conn: psycopg.Connection, own_reference: Path, tmp_path: Path, file, spoil, line: int, column: str) -> None:
+    conn: psycopg.Connection, own_reference: Path, tmp_path: Path, file, spoil, line: int, column: str
+) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(own_reference, bad)
     rows = _rows(bad / file)

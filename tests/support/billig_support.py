@@ -3,6 +3,7 @@
 The PostgreSQL stand-in is a database of its own on the embedded test server,
 built from the same mirror schema (sql/billig/) and filled with COPY.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -36,7 +37,8 @@ def postgres_billig(server_url: str, data: MirrorData) -> Iterator[str]:
             conn.execute(data.layout.schema_sql())
             for table, rows in data.rows.items():
                 copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, data.columns(table))))
+                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, data.columns(table)))
+                )
                 with conn.cursor().copy(copy) as writer:
                     for row in rows:
                         writer.write_row(row)

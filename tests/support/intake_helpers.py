@@ -1,4 +1,5 @@
 """Small exports built in tests, and a look at everything registration may leave behind."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,11 @@ def report(ext_id: str, name: str = "Bridge") -> dict:
 
 
 def export_doc(layers: dict[str, list[dict]]) -> dict:
-    return {"source": "registry-portal", "exported_at": "2026-11-01T03:00:00Z",
-            "layers": [{"version": v, "released_at": f"{v}-28", "reports": r} for v, r in layers.items()]}
+    return {
+        "source": "registry-portal",
+        "exported_at": "2026-11-01T03:00:00Z",
+        "layers": [{"version": v, "released_at": f"{v}-28", "reports": r} for v, r in layers.items()],
+    }
 
 
 def write_json(path: Path, doc: dict | bytes) -> Path:
@@ -33,10 +37,15 @@ def write_7z(path: Path, members: dict[str, bytes]) -> Path:
 
 def leftovers(home: StrataHome) -> list[str]:
     """Every file under the archive, spool and work folders."""
-    return sorted(str(p.relative_to(home.root)) for folder in ("archive", "spool", "work")
-                  for p in (home.root / folder).rglob("*") if p.is_file())
+    return sorted(
+        str(p.relative_to(home.root))
+        for folder in ("archive", "spool", "work")
+        for p in (home.root / folder).rglob("*")
+        if p.is_file()
+    )
 
 
 def registry_rows(conn: psycopg.Connection) -> tuple[int, int]:
-    return conn.execute("SELECT (SELECT count(*) FROM loader_file), (SELECT count(*) FROM loader_file_layer)"
-                        ).fetchone()
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM loader_file), (SELECT count(*) FROM loader_file_layer)"
+    ).fetchone()

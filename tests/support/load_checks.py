@@ -1,4 +1,5 @@
 """Comparing the database after a load with expected.json / truth.json."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -35,12 +36,17 @@ SELECT (SELECT count(*) FROM passport), (SELECT count(*) FROM passport WHERE rep
        (SELECT count(*) FROM passport_history WHERE imported)"""
 
 
-def load_export(conn: psycopg.Connection, export: Path, home: StrataHome,
-                through: str | None = None) -> list[LoadResult]:
+def load_export(
+    conn: psycopg.Connection, export: Path, home: StrataHome, through: str | None = None
+) -> list[LoadResult]:
     """Register, then validate and load every layer in order (the engine's path, no Dagster)."""
     registered = register(conn, export, home, reuse=True)
-    versions = [v for (v,) in conn.execute(
-        "SELECT version FROM loader_file_layer WHERE file_id = %s ORDER BY version", (registered.id,))]
+    versions = [
+        v
+        for (v,) in conn.execute(
+            "SELECT version FROM loader_file_layer WHERE file_id = %s ORDER BY version", (registered.id,)
+        )
+    ]
     results = []
     for version in versions:
         if through and version > through:
@@ -55,9 +61,15 @@ def load_export(conn: psycopg.Connection, export: Path, home: StrataHome,
 def assert_final_state(conn: psycopg.Connection, expected: dict) -> None:
     final = expected["final"]
     got = conn.execute(FINAL).fetchone()
-    assert got == (final["passports"], final["passports_from_export"], final["maintenance"],
-                   final["measurements"], final["signs"], final["crew_links"],
-                   final["passport_history_versions"])
+    assert got == (
+        final["passports"],
+        final["passports_from_export"],
+        final["maintenance"],
+        final["measurements"],
+        final["signs"],
+        final["crew_links"],
+        final["passport_history_versions"],
+    )
     for sample in expected["sample"]:
         _assert_passport(conn, sample)
 
@@ -65,17 +77,61 @@ def assert_final_state(conn: psycopg.Connection, expected: dict) -> None:
 def _assert_passport(conn: psycopg.Connection, s: dict) -> None:
     row = conn.execute(PASSPORT, (s["ext_id"],)).fetchone()
     assert row is not None, s["ext_id"]
-    (pid, name, category, status, region, parent, commissioned, length_value, length_unit, inspector,
-     history, signs) = row
+    (
+        pid,
+        name,
+        category,
+        status,
+        region,
+        parent,
+        commissioned,
+        length_value,
+        length_unit,
+        inspector,
+        history,
+        signs,
+    ) = row
     length = s["length"] or {"value": None, "unit": None}
     expected_length = None if length["value"] is None else Decimal(str(length["value"]))
-    assert (name, category, status, region, parent, commissioned, length_value, length_unit, inspector,
-            history, signs) == (s["name"], s["category"], s["status"], s["region"], s["parent_ext_id"],
-                                s["commissioned"], expected_length, length["unit"],
-                                s["inspector_profile_id"], s["history_versions"], s["signs"]), s["ext_id"]
+    assert (
+        name,
+        category,
+        status,
+        region,
+        parent,
+        commissioned,
+        length_value,
+        length_unit,
+        inspector,
+        history,
+        signs,
+    ) == (
+        s["name"],
+        s["category"],
+        s["status"],
+        s["region"],
+        s["parent_ext_id"],
+        s["commissioned"],
+        expected_length,
+        length["unit"],
+        s["inspector_profile_id"],
+        s["history_versions"],
+        s["signs"],
+    ), s["ext_id"]
     maintenance = conn.execute(MAINTENANCE, (pid,)).fetchall()
     wanted = sorted(s["maintenance"], key=lambda m: m["ext_id"])
-    assert [(m[0], m[1], m[2], m[3], None if m[4] is None else f"{m[4]:.2f}", list(m[5]), m[6])
-            for m in maintenance] == [
-        (m["ext_id"], m["date"], m["repair_type"], m["performed_by_profile_id"], m["cost"],
-         sorted(m["crew_profile_ids"]), m["measurements"]) for m in wanted], s["ext_id"]
+    assert [
+        (m[0], m[1], m[2], m[3], None if m[4] is None else f"{m[4]:.2f}", list(m[5]), m[6])
+        for m in maintenance
+    ] == [
+        (
+            m["ext_id"],
+            m["date"],
+            m["repair_type"],
+            m["performed_by_profile_id"],
+            m["cost"],
+            sorted(m["crew_profile_ids"]),
+            m["measurements"],
+        )
+        for m in wanted
+    ], s["ext_id"]

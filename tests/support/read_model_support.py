@@ -1,4 +1,5 @@
 """Writing the canonical sources of passport_overview with plain SQL (the loader is not built yet)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,16 +22,26 @@ def one(conn: psycopg.Connection, query: str, params: Any = None) -> Any:
 
 
 def passport(conn: psycopg.Connection, name: str, category: str | None, inspector: int | None) -> int:
-    return one(conn, "INSERT INTO passport (ext_id, name, category_id, inspector_id) "
-                     "VALUES (%s, %s, (SELECT id FROM category WHERE code = %s), %s) RETURNING id",
-               (f"ext-{name}", name, category, inspector))
+    return one(
+        conn,
+        "INSERT INTO passport (ext_id, name, category_id, inspector_id) "
+        "VALUES (%s, %s, (SELECT id FROM category WHERE code = %s), %s) RETURNING id",
+        (f"ext-{name}", name, category, inspector),
+    )
 
 
 def maintenance(conn: psycopg.Connection, passport_id: int, date: str, cost: str | None) -> int:
-    return one(conn, "INSERT INTO maintenance (passport_id, date, repair_type_id, cost) "
-                     "VALUES (%s, %s, (SELECT id FROM repair_type), %s) RETURNING id", (passport_id, date, cost))
+    return one(
+        conn,
+        "INSERT INTO maintenance (passport_id, date, repair_type_id, cost) "
+        "VALUES (%s, %s, (SELECT id FROM repair_type), %s) RETURNING id",
+        (passport_id, date, cost),
+    )
 
 
 def sign(conn: psycopg.Connection, passport_id: int) -> int:
-    return one(conn, "INSERT INTO sign (passport_id, sign_code_id) VALUES (%s, (SELECT id FROM sign_code)) "
-                     "RETURNING id", (passport_id,))
+    return one(
+        conn,
+        "INSERT INTO sign (passport_id, sign_code_id) VALUES (%s, (SELECT id FROM sign_code)) RETURNING id",
+        (passport_id,),
+    )

@@ -3,6 +3,7 @@
 Spools are written here with orjson (one report per line, as pipelines.intake.split
 does), so these tests do not depend on the splitter.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,8 +54,9 @@ def validate_all(conn: psycopg.Connection, out: Path) -> dict[str, ValidationRes
     results = {}
     for version in spool_export(out / "export.json", spool_dir):
         earlier = earlier_passport_ids(spool_dir, version)
-        results[version] = validate_layer(conn, spool_dir / f"{version}.jsonl", out / "mapped" / version,
-                                          earlier_passports=earlier)
+        results[version] = validate_layer(
+            conn, spool_dir / f"{version}.jsonl", out / "mapped" / version, earlier_passports=earlier
+        )
     return results
 
 
@@ -73,8 +75,12 @@ def csv_rows(path: Path) -> list[list[str]]:
 
 # A small, explicit reference for hand-made layers: namesakes Ivanov Ivan Petrovich and
 # Ivanov Igor Pavlovich share "Ivanov I. P.", so that spelling is ambiguous.
-PROFILES = [(1, "Ivanov", "Ivan", "Petrovich"), (2, "Ivanov", "Igor", "Pavlovich"),
-            (3, "Smirnova", "Anna", "Sergeevna"), (4, "Kuznetsov", "Petr", "Olegovich")]
+PROFILES = [
+    (1, "Ivanov", "Ivan", "Petrovich"),
+    (2, "Ivanov", "Igor", "Pavlovich"),
+    (3, "Smirnova", "Anna", "Sergeevna"),
+    (4, "Kuznetsov", "Petr", "Olegovich"),
+]
 VOCABULARIES = {
     "categories": [("bridge", "Bridge", "Br|bridges"), ("road", "Road section", "rd")],
     "repair_types": [("patching", "Pothole patching", "patch"), ("resurfacing", "Resurfacing", "")],
@@ -86,8 +92,11 @@ DB_PASSPORTS = [("P-DB-1", "Legacy bridge", "bridge", "North"), ("", "Never matc
 
 def write_reference(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    _csv(folder / "profiles.csv", ["profile_id", "last_name", "first_name", "middle_name", "email"],
-         [(*p, "") for p in PROFILES])
+    _csv(
+        folder / "profiles.csv",
+        ["profile_id", "last_name", "first_name", "middle_name", "email"],
+        [(*p, "") for p in PROFILES],
+    )
     for name, rows in VOCABULARIES.items():
         _csv(folder / f"{name}.csv", ["code", "name", "aliases"], rows)
     _csv(folder / "passports.csv", ["ext_id", "name", "category", "region"], DB_PASSPORTS)

@@ -1,6 +1,7 @@
 """Acceptance against the reference generator (../shared/datagen/make_export.py): on dirty
 exports the stored errors of every layer equal truth.json's list exactly; on clean exports
 there are none and the mapped rows count what truth.json says. Skips without ../shared."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,14 +20,22 @@ from tests.support.validation_helpers import (
 )
 
 SIZE = ("--passports", "400", "--layers", "3")
-COUNTED = {"maintenance": "maintenance", "measurement": "measurements", "sign": "signs",
-           "maintenance_crew": "crew_links"}
+COUNTED = {
+    "maintenance": "maintenance",
+    "measurement": "measurements",
+    "sign": "signs",
+    "maintenance_crew": "crew_links",
+}
 
 
-@pytest.mark.parametrize("args", [("--seed", "1"), ("--seed", "2"), ("--seed", "3"),
-                                  ("--seed", "4", "--error-rate", "0.02")],
-                         ids=["seed1", "seed2", "seed3", "seed4-many-errors"])
-def test_dirty_export_errors_equal_truth(conn: psycopg.Connection, tmp_path: Path, args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [("--seed", "1"), ("--seed", "2"), ("--seed", "3"), ("--seed", "4", "--error-rate", "0.02")],
+    ids=["seed1", "seed2", "seed3", "seed4-many-errors"],
+)
+def test_dirty_export_errors_equal_truth(
+    conn: psycopg.Connection, tmp_path: Path, args: tuple[str, ...]
+) -> None:
     truth = make_export(require_shared(), tmp_path, *SIZE, "--dirty", *args)
     results = validate_all(conn, tmp_path)
     for layer in truth["layers"]:
@@ -44,8 +53,9 @@ def test_dirty_export_errors_equal_truth(conn: psycopg.Connection, tmp_path: Pat
 
 
 @pytest.mark.parametrize("seed", ["1", "2"])
-def test_clean_export_has_no_errors_and_counts_match_truth(conn: psycopg.Connection, tmp_path: Path,
-                                                           seed: str) -> None:
+def test_clean_export_has_no_errors_and_counts_match_truth(
+    conn: psycopg.Connection, tmp_path: Path, seed: str
+) -> None:
     truth = make_export(require_shared(), tmp_path, *SIZE, "--seed", seed)
     results = validate_all(conn, tmp_path)
     for layer in truth["layers"]:

@@ -1,4 +1,5 @@
 """People matching: every documented spelling resolves, ambiguity is never guessed."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -31,17 +32,20 @@ def index() -> PeopleIndex:
     return PeopleIndex(PROFILES)
 
 
-@pytest.mark.parametrize(("spelling", "rule"), [
-    ("Ivanov Ivan Petrovich", "exact"),
-    ("IVANOV IVAN PETROVICH", "exact"),
-    ("  ivanov   Ivan\tpetrovich ", "exact"),
-    ("Ivanov I. P.", "initials"),
-    ("Ivanov I.P.", "initials"),
-    ("Ivanov I P", "initials"),
-    ("ivanov i.p", "initials"),
-    ("Ivanov Ivan", "surname_first"),
-    ("Ivonov Ivan Petrovich", "fuzzy"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "rule"),
+    [
+        ("Ivanov Ivan Petrovich", "exact"),
+        ("IVANOV IVAN PETROVICH", "exact"),
+        ("  ivanov   Ivan\tpetrovich ", "exact"),
+        ("Ivanov I. P.", "initials"),
+        ("Ivanov I.P.", "initials"),
+        ("Ivanov I P", "initials"),
+        ("ivanov i.p", "initials"),
+        ("Ivanov Ivan", "surname_first"),
+        ("Ivonov Ivan Petrovich", "fuzzy"),
+    ],
+)
 def test_spellings_resolve(index: PeopleIndex, spelling: str, rule: str) -> None:
     assert index.match(spelling) == PersonMatch(1, None, rule, ())
 
