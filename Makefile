@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export STRATA_HOME ?= $(CURDIR)/.strata
 export DAGSTER_HOME := $(STRATA_HOME)/dagster
 
-.PHONY: install run test dev db-down clean gen-types bench
+.PHONY: install run test lint dev db-down clean gen-types bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# Lint, format, types and the import contracts (pyproject.toml): CI runs it after the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 dev: install
 	$(BIN)/strata db up

@@ -34,7 +34,7 @@ GROUP BY i.indexrelid"""
 
 def _tables() -> list[tuple[str, dict[str, str], dict[str, str]]]:
     """(table, mapped column -> type, table column -> mapped column) for every copied table."""
-    out = []
+    out: list[tuple[str, dict[str, str], dict[str, str]]] = []
     for entity in ENTITIES:
         out.append((entity.table, {}, {c.table_column: c.name for c in entity.mapped_columns}))
         for link in entity.links:

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 
 from pipelines.core.settings import Settings
-from pipelines.db.connection import connect
+from pipelines.db.connection import connect, one_row
 from pipelines.db.setup import prepare
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.registered_layers import file_layers, last_loaded
@@ -94,9 +94,7 @@ def show_errors(args: argparse.Namespace, settings: Settings) -> int:
 def asof(args: argparse.Namespace, settings: Settings) -> int:
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn:
-        known, state = conn.execute(
-            read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id}
-        ).fetchone()
+        known, state = one_row(conn, read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id})
     if not known:
         print(f"strata: layer {args.version} was never loaded")
         return 2

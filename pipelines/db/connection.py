@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Params
 
 from pipelines.core.exceptions import TransientError
 from pipelines.core.settings import DAGSTER_DATABASE, STRATA_DATABASE, Settings
@@ -99,6 +101,16 @@ def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connectio
         if not is_transient(exc):
             raise
         raise as_transient(exc, url) from exc
+
+
+def one_row(
+    conn: psycopg.Connection, query: str | sql.SQL | sql.Composed, params: Params | None = None
+) -> tuple[Any, ...]:
+    """The row of a statement that always returns exactly one (an aggregate, SHOW, a function call)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise RuntimeError(f"expected one row from {query!r}, got none")
+    return tuple(row)
 
 
 def _safe(url: str) -> str:

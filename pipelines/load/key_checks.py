@@ -27,6 +27,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from pipelines.core.exceptions import TerminalError
+from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 
 # One statement per written table: one pass over its written rows; per key, their distinct
@@ -138,19 +139,20 @@ def check_written(conn: psycopg.Connection, plan: KeyCheckPlan, layer: str) -> i
         return 0
     locked_total = 0
     for written, keys in plan.checks:
-        counts = conn.execute(_counts_statement(written, keys)).fetchone()
+        counts = one_row(conn, _counts_statement(written, keys))
         for n, key in enumerate(keys):
             referenced, locked = counts[2 * n], counts[2 * n + 1]
             locked_total += locked
             if locked < referenced:
-                (value,) = conn.execute(
+                (value,) = one_row(
+                    conn,
                     sql.SQL(FIRST_MISSING).format(
                         column=sql.Identifier(key.column),
                         rows=written.rows,
                         parent=key.parent,
                         parent_column=sql.Identifier(key.parent_column),
-                    )
-                ).fetchone()
+                    ),
+                )
                 raise MissingParent(layer, key, value)
     return locked_total
 

@@ -134,7 +134,7 @@ def _parent_resolution(entity: Entity) -> tuple[sql.Composable, dict[str, sql.Co
     enclosing = entity.enclosing.column if entity.enclosing else None
     for n, column in enumerate(c for c in entity.mapped_columns if c.resolves):
         in_stage, in_table = sql.Identifier(f"ps{n}"), sql.Identifier(f"pt{n}")
-        parent_table = column.resolves  # entity kinds are their tables' names
+        parent_table = str(column.resolves)  # entity kinds are their tables' names
         joins.append(
             sql.SQL("{kind} JOIN {stage} {alias} ON {alias}.ext_id = s.{col}").format(
                 kind=sql.SQL("" if column.name == enclosing else "LEFT"),
@@ -220,7 +220,7 @@ def report_overwrites(entity: Entity) -> sql.Composed:
 
 
 def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed]:
-    names = dict(
+    names: dict[str, sql.Composable | str] = dict(
         table=link.table,
         owner_stage=stage_of(owner.table),
         stage=stage_of(link.table),

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 from pipelines.contract.declarations import ENTITIES, Entity
 from pipelines.core import locks
 from pipelines.core.exceptions import TerminalError
+from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 from pipelines.load import statements
 from pipelines.load.key_checks import check_written, plan_key_checks, row_checks_skipped
@@ -130,7 +131,7 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
     manifest = orjson.loads((folder / "manifest.json").read_bytes())
     staged: dict[str, int] = {}
     for entity in entities:
-        target = dict(conn.execute(statements.TARGET_TYPES, (entity.table,)).fetchall())
+        target: dict[str, str] = dict(conn.execute(statements.TARGET_TYPES, (entity.table,)).fetchall())
         raw = statements.raw_of(entity.table)
         _copy(
             conn,
@@ -145,7 +146,7 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
         conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
         conn.execute(statements.analyze_stage(entity))
         for link in entity.links:
-            link_types = dict(conn.execute(statements.TARGET_TYPES, (link.table,)).fetchall())
+            link_types: dict[str, str] = dict(conn.execute(statements.TARGET_TYPES, (link.table,)).fetchall())
             types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
             _copy(conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types)
             conn.execute(statements.analyze_link_stage(link))
@@ -177,9 +178,9 @@ def _copy(
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
-    return conn.execute(
-        statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table))
-    ).fetchone()[0]
+    return int(
+        one_row(conn, statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table)))[0]
+    )
 
 
 def _refuse_unresolved(conn: psycopg.Connection, entity: Entity, version: str) -> None:

@@ -277,7 +277,9 @@ class People:
                 self.profiles.append(Profile(len(self.profiles) + 1, *triple))
         self._add_namesakes(r, seen, count)
         fulls = [p.full.lower() for p in self.profiles]
-        self.typos = {p.profile_id: t for p in self.profiles if (t := self._typo(r, p, fulls)) is not None}
+        self.typos: dict[int, str] = {
+            p.profile_id: t for p in self.profiles if (t := self._typo(r, p, fulls)) is not None
+        }
         firsts, middles, _ = GIVEN_NAMES[0]
         unknown = (f"{s} {r.choice(firsts)} {r.choice(middles)}" for s in UNKNOWN_SURNAMES)
         self.unknown_names = [n for n in unknown if self._far(n, fulls)]
