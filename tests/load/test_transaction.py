@@ -81,10 +81,17 @@ def test_layers_load_only_in_order(conn, home, sample) -> None:
     before = table_counts(conn, IMPORTED)
     with pytest.raises(LoadRefused, match=f"before the earlier layers {versions[1]}"):
         _load(conn, versions[2])
+    assert table_counts(conn, IMPORTED) == before  # the refused load wrote nothing
     load_export(conn, export, home, through=versions[2])
+    in_order = table_counts(conn, IMPORTED)
+    _validate(conn, versions[1])
     with pytest.raises(LoadRefused, match=f"older than the loaded layer {versions[2]}"):
         _load(conn, versions[1])
-    assert table_counts(conn, IMPORTED) != before  # the in-order loads did write
+    assert table_counts(conn, IMPORTED) == in_order  # nor did the refused older one
+    loaded = [
+        v for (v,) in conn.execute("SELECT version FROM loader_report WHERE loaded_at IS NOT NULL ORDER BY 1")
+    ]
+    assert loaded == versions[:3]
 
 
 def test_a_failure_anywhere_leaves_the_database_as_it_was(conn, home, sample) -> None:
