@@ -34,7 +34,7 @@ from pipelines.contract.analyst_errors import (
 from pipelines.contract.catalog_check import check_declarations
 from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
 from pipelines.intake.spools import read_lines, version_of
-from pipelines.validation.lookups import load_lookups
+from pipelines.validation.lookups import read_lookups
 from pipelines.validation.mapped_files import MappedFiles
 from pipelines.validation.outcome_store import store_validation
 from pipelines.validation.parents import resolve_references
@@ -85,7 +85,7 @@ def validate_layer(
     version = version or version_of(spool)
     entities = walk(root)
     check_declarations(conn, entities)
-    lookups = load_lookups(conn, vocabularies_of(entities))
+    lookups = read_lookups(conn, vocabularies_of(entities))
     log, unresolved = ErrorLog(version), Unresolved()
     with MappedFiles(mapped_dir, entities) as files:
         mapper = RecordMapper(root, lookups, files, log, unresolved)
