@@ -13,11 +13,13 @@ from dagster import Definitions, definitions
 from assets.fixup_jobs import create_profiles_job
 from assets.instance import prepare_instance
 from assets.intake_sensor import export_drop_sensor
-from assets.jobs import layer_job
+from assets.jobs import layer_job, load_layer_job, register_export_job, validate_layer_job
 from assets.layer_schedule import monthly_layer_schedule
+from assets.layer_sensor import layer_sensor
 from assets.loaded_layer import loaded_layer
 from assets.raw_layer import raw_layer
 from assets.read_models import READ_MODEL_ASSETS, READ_MODEL_CHECKS, event_sales_hourly
+from assets.registration import registered_export
 from pipelines.contract.catalog_check import check_declarations
 from pipelines.contract.declarations import ENTITIES
 from pipelines.core.settings import Settings
@@ -29,10 +31,10 @@ from resources.intake import DropFolderResource
 
 def build_definitions() -> Definitions:
     return Definitions(
-        assets=[raw_layer, loaded_layer, *READ_MODEL_ASSETS],
+        assets=[registered_export, raw_layer, loaded_layer, *READ_MODEL_ASSETS],
         asset_checks=[*READ_MODEL_CHECKS],
-        jobs=[layer_job, create_profiles_job],
-        sensors=[export_drop_sensor],
+        jobs=[layer_job, validate_layer_job, load_layer_job, register_export_job, create_profiles_job],
+        sensors=[export_drop_sensor, layer_sensor],
         schedules=[monthly_layer_schedule, event_sales_hourly],
         resources={
             "database": DatabaseResource(),

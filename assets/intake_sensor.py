@@ -1,46 +1,39 @@
-"""The drop-folder sensor: register new exports, request runs for new or changed layers."""
+"""The drop-folder sensor: notice settled exports and ask for one registration run each.
 
-from dagster import (
-    DefaultSensorStatus,
-    RunRequest,
-    SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
-    sensor,
-)
+The tick lists the folder and compares names, sizes and modification times with its cursor; it
+never opens a file, so its time does not grow with the export (hashing, archiving and splitting
+run in register_export_job: assets/registration.py). It needs no database either.
+"""
 
-from assets.jobs import layer_job
-from pipelines.core.exceptions import TransientError
-from pipelines.intake.drop_folder import DropCursor
-from pipelines.intake.drop_scan import scan_drop_folder
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from assets.jobs import register_export_job
+from pipelines.intake.drop_folder import DropCursor, mark_seen, new_files, stamp
 from resources.database import DatabaseResource
 from resources.intake import DropFolderResource
 
 
-@sensor(job=layer_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+@sensor(job=register_export_job, minimum_interval_seconds=10, default_status=DefaultSensorStatus.RUNNING)
 def export_drop_sensor(
     context: SensorEvaluationContext, database: DatabaseResource, drop_folder: DropFolderResource
 ) -> SensorResult | SkipReason:
-    """Runs are keyed by layer content (run_key), so a tick repeated after a crash cannot request
-    the same layer twice; with the database away the tick skips (and keeps its cursor) rather than
-    erroring every 30 s, and the next tick after the outage does the work once."""
+    """A file is asked for once per name, size and modification time (the run key), so a tick
+    repeated after a crash, or a cursor lost, cannot register the same drop twice; the same bytes
+    under another name are found by the registration run (sha256) and only logged there."""
     cursor = DropCursor.parse(context.cursor)
-    home = database.settings().home
-    try:
-        with database.connect() as conn:
-            tick = scan_drop_folder(conn, home, drop_folder.folder(home), cursor, drop_folder.settle_seconds)
-    except TransientError as exc:
-        return SkipReason(f"database unavailable, nothing registered; the next tick tries again: {exc}")
-    for line in tick.registered:
-        context.log.info(f"registered {line}")
-    for line in tick.ignored:
-        context.log.warning(line)
-    if not tick.requests and not tick.registered and not tick.ignored:
-        return SkipReason("no new export in the drop folder")
-    return SensorResult(
-        run_requests=[
-            RunRequest(partition_key=version, run_key=f"layer-{version}-{sha256}")
-            for version, sha256 in tick.requests
-        ],
-        cursor=cursor.dump(),
-    )
+    folder = drop_folder.folder(database.settings().home)
+    found = new_files(folder, cursor, drop_folder.settle_seconds)
+    if not found:
+        return SkipReason(f"no new settled export in {folder}")
+    requests = []
+    for path in found:
+        requests.append(
+            RunRequest(
+                run_key=f"register:{path.name}:{stamp(path)}",
+                run_config={"ops": {"registered_export": {"config": {"path": str(path)}}}},
+                tags={"strata/file": path.name},
+            )
+        )
+        context.log.info(f"noticed {path.name} ({path.stat().st_size:,} bytes): registration requested")
+        mark_seen(cursor, path)
+    return SensorResult(run_requests=requests, cursor=cursor.dump())

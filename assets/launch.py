@@ -18,6 +18,7 @@ from dagster._core.execution.plan.objects import StepFailureData
 
 from assets.instance import prepare_instance
 from assets.loaded_layer import loaded_layer
+from assets.partitions import add_layers
 from assets.raw_layer import raw_layer
 from pipelines.core.settings import Settings
 from pipelines.db.connection import DatabaseUrls
@@ -50,6 +51,12 @@ def prepare_launch(settings: Settings) -> DatabaseUrls:
     urls, _ = prepare_instance(settings)
     os.environ["DAGSTER_HOME"] = str(settings.home.dagster_home)
     return urls
+
+
+def add_layer_partitions(versions: list[str]) -> list[str]:
+    """Make the registered versions partitions of this instance (after prepare_launch); the ones added."""
+    with DagsterInstance.get() as instance:
+        return add_layers(instance, versions)
 
 
 def _resources(database_url: str | None, strata_home: str) -> dict[str, Any]:

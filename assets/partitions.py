@@ -1,14 +1,31 @@
-"""One partition per monthly layer, keyed YYYY-MM like the export's versions."""
+"""One partition per registered monthly layer, keyed YYYY-MM like the export's versions.
+
+Dynamic partitions: the partitions are exactly the layers that exist, whatever their year, added
+when an export is registered (the registration run, the layer sensor for anything registered
+outside Dagster, `strata load` and `strata register`). The README's design decisions say why and
+what it costs (no self-dependency, so the order of loads is kept by the engine and by how runs
+are requested: pipelines.load.plan).
+"""
 
 from __future__ import annotations
 
-from dagster import MonthlyPartitionsDefinition
+from collections.abc import Iterable
 
-FIRST_LAYER_MONTH = "2020-01"
-# The portal names a layer by the month it covers and may release it ahead of the
-# calendar (test exports run to the end of the year): allow a few months ahead.
-MONTHS_AHEAD = 3
+from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-monthly_layers = MonthlyPartitionsDefinition(
-    start_date=FIRST_LAYER_MONTH, fmt="%Y-%m", end_offset=MONTHS_AHEAD
-)
+LAYERS = "layers"
+layer_partitions = DynamicPartitionsDefinition(name=LAYERS)
+
+
+def missing_layers(instance: DagsterInstance, versions: Iterable[str]) -> list[str]:
+    """The versions that are not a partition yet, oldest first."""
+    known = set(instance.get_dynamic_partitions(LAYERS))
+    return sorted({v for v in versions if v not in known})
+
+
+def add_layers(instance: DagsterInstance, versions: Iterable[str]) -> list[str]:
+    """Make every version a partition (idempotent); the ones added, oldest first."""
+    added = missing_layers(instance, versions)
+    if added:
+        instance.add_dynamic_partitions(LAYERS, added)
+    return added

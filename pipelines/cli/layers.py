@@ -11,36 +11,51 @@ from functools import partial
 from pathlib import Path
 
 import orjson
+import psycopg
 
 from pipelines.core.settings import Settings
 from pipelines.db.connection import connect, one_row
 from pipelines.db.setup import prepare
 from pipelines.db.sql_text import read_sql
-from pipelines.intake.registered_layers import file_layers, last_loaded
+from pipelines.intake.registered_layers import file_layers, last_loaded, newest_layer
 from pipelines.load.overlap import validate_while_loading
+from pipelines.load.plan import layer_plan
+
+
+def _reports(conn: psycopg.Connection, version: str) -> int:
+    layer = newest_layer(conn, version)
+    return layer.reports if layer else 0
 
 
 def load_export(args: argparse.Namespace, settings: Settings) -> int:
-    from assets.launch import layer_loader, prepare_launch, validate_run
+    from assets.launch import add_layer_partitions, layer_loader, prepare_launch, validate_run
     from pipelines.intake.registration import register
 
     urls = prepare_launch(settings)
     with connect(urls.strata) as conn:
         registered = register(conn, Path(args.export), settings.home, reuse=True)
+        conn.commit()
         layers = [
             layer
             for layer in file_layers(conn, registered.id)
             if not args.through or layer.version <= args.through
         ]
+        plan = layer_plan(conn)
+        # every pending layer, oldest first, whichever export registered it: they load in this order
+        pending_states = [s for s in plan.pending if not args.through or s.version <= args.through]
+        reports = {s.version: _reports(conn, s.version) for s in pending_states}
+    add_layer_partitions([state.version for state in plan.states])
     print(
         f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
         f"{len(layers)} layers"
     )
+    versions = {layer.version for layer in layers}
     for layer in layers:
         if layer.loaded:
             print(f"  {layer.version}: loaded already with this content, skipped")
-    pending = [layer for layer in layers if not layer.loaded]
-    reports = {layer.version: layer.reports for layer in pending}
+    for state in plan.refused:
+        if state.version in versions:
+            print(f"  {state.version}: REFUSED, not loaded: {state.reason}")
     blocked: list[str] = []
     validate = partial(validate_run, settings.database_url, str(settings.home.root))
     with layer_loader(settings) as load_run:

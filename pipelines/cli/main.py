@@ -85,16 +85,22 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register_file(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.launch import add_layer_partitions, prepare_launch
     from pipelines.intake.registered_layers import file_layers
     from pipelines.intake.registration import register
+    from pipelines.load.plan import layer_plan
 
-    urls, _ = prepare(settings)
+    urls = prepare_launch(settings)
     with connect(urls.strata) as conn:
         registered = register(conn, Path(args.file), settings.home)
+        conn.commit()
         layers = file_layers(conn, registered.id)
+        refused = {s.version: s.reason for s in layer_plan(conn).refused if s.file_id == registered.id}
+    add_layer_partitions([layer.version for layer in layers])
     print(f"registered {registered.name} as file {registered.id} (sha256 {registered.sha256[:12]}…)")
     for layer in layers:
-        print(f"  layer {layer.version}: {layer.reports:,} reports")
+        note = f"; REFUSED, will not load: {refused[layer.version]}" if layer.version in refused else ""
+        print(f"  layer {layer.version}: {layer.reports:,} reports{note}")
     return 0
 
 

@@ -27,7 +27,7 @@ class DropCursor:
         return json.dumps(self.seen, sort_keys=True)
 
 
-def _stamp(path: Path) -> str:
+def stamp(path: Path) -> str:
     stat = path.stat()
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
@@ -43,7 +43,7 @@ def new_files(
     for path in folder.iterdir():
         if not path.is_file() or path.name.startswith(".") or path.suffix.lower() not in FORMATS:
             continue
-        if cursor.seen.get(path.name) == _stamp(path):
+        if cursor.seen.get(path.name) == stamp(path):
             continue
         if now - path.stat().st_mtime < settle_seconds:
             continue
@@ -52,4 +52,4 @@ def new_files(
 
 
 def mark_seen(cursor: DropCursor, path: Path) -> None:
-    cursor.seen[path.name] = _stamp(path)
+    cursor.seen[path.name] = stamp(path)

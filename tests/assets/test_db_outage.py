@@ -3,8 +3,9 @@ so stopping it disturbs no other test.
 
 - a load whose server goes away mid-transaction fails with a TransientError that says so,
   leaves no partial layer, and loads fully once the server is back;
-- the drop-folder sensor skips (it does not error) while the server is away, and requests each
-  layer exactly once after it is back, however often it ticked;
+- the layer sensor and the schedule skip (they do not error) while the server is away; the
+  drop-folder sensor needs no server; each layer is requested under one run key once it is back,
+  however often the sensors ticked;
 - a Dagster step that cannot reach the server is retried by its retry policy; analyst errors
   and bugs are not.
 """
@@ -20,16 +21,15 @@ import psycopg
 import pytest
 from dagster import (
     DagsterEventType,
+    DagsterInstance,
     RetryPolicy,
     SkipReason,
     asset,
     build_schedule_context,
-    build_sensor_context,
     materialize,
 )
 
 from assets.failures import terminal_as_failure
-from assets.intake_sensor import export_drop_sensor
 from assets.layer_schedule import monthly_layer_schedule
 from pipelines.core.exceptions import TerminalError, TransientError
 from pipelines.core.settings import StrataHome
@@ -47,6 +47,7 @@ from resources.intake import DropFolderResource
 from tests.support.intake_helpers import export_doc, report, write_json
 from tests.support.load_checks import assert_final_state, load_export
 from tests.support.postgres import embedded_home
+from tests.support.sensor_ticks import requested, run_registration, tick_drop, tick_layers
 
 TABLES = (
     "passport",
@@ -149,12 +150,7 @@ def test_server_stopped_mid_load_fails_clearly_leaves_no_partial_layer_and_a_ret
         assert_final_state(conn, expected)
 
 
-def _tick(resources: dict, cursor: str | None):
-    with build_sensor_context(cursor=cursor, resources=resources) as context:
-        return export_drop_sensor(context)
-
-
-def test_sensor_and_schedule_skip_while_the_database_is_down_and_each_layer_is_requested_once(
+def test_sensors_and_schedule_skip_while_the_database_is_down_and_each_layer_is_requested_once(
     server: Server, db: str, tmp_path: Path
 ) -> None:
     drop = tmp_path / "drop"
@@ -165,33 +161,36 @@ def test_sensor_and_schedule_skip_while_the_database_is_down_and_each_layer_is_r
         "database": DatabaseResource(database_url=db, strata_home=str(tmp_path / "home")),
         "drop_folder": DropFolderResource(path=str(drop), settle_seconds=0),
     }
-    requested: list[tuple[str, str]] = []
+    with DagsterInstance.ephemeral() as instance:
+        server.stop()
+        # The drop sensor needs no database: it notices the file and asks for its registration.
+        noticed = tick_drop(resources, None, instance)
+        assert [job for job, _, _ in requested(noticed)] == [None]  # its own job: register_export_job
+        for _ in range(5):  # the daemon ticks every 10 s during the outage
+            result = tick_layers(resources, instance)
+            assert isinstance(result, SkipReason), result
+            assert "database unavailable" in result.skip_message
+        with build_schedule_context(
+            resources={"database": resources["database"]},
+            scheduled_execution_time=datetime(2026, 2, 2, 6, tzinfo=UTC),
+            instance=instance,
+        ) as context:
+            skipped = monthly_layer_schedule(context)
+        assert isinstance(skipped, SkipReason) and "layer 2026-01 not requested" in skipped.skip_message
+        server.start()
 
-    server.stop()
-    cursor = None
-    for _ in range(5):  # the daemon ticks every 30 s during the outage
-        result = _tick(resources, cursor)
-        assert isinstance(result, SkipReason), result
-        assert "database unavailable" in result.skip_message
-    with build_schedule_context(
-        resources={"database": resources["database"]},
-        scheduled_execution_time=datetime(2026, 2, 2, 6, tzinfo=UTC),
-    ) as context:
-        skipped = monthly_layer_schedule(context)
-    assert isinstance(skipped, SkipReason) and "layer 2026-01 not requested" in skipped.skip_message
-    server.start()
-
-    for _ in range(3):
-        result = _tick(resources, cursor)
-        if not isinstance(result, SkipReason):
-            requested += [(r.partition_key, r.run_key) for r in result.run_requests]
-            cursor = result.cursor
-    # A tick whose cursor was lost (the daemon died before saving it) finds the file registered.
-    lost_cursor = _tick(resources, None)
-    requested += [(r.partition_key, r.run_key) for r in getattr(lost_cursor, "run_requests", [])]
-
-    assert sorted(key for key, _ in requested) == ["2026-01", "2026-02"]
-    assert len({run_key for _, run_key in requested}) == 2
+        assert run_registration(resources, drop / "export.json", instance).success
+        asked = [request for _ in range(3) for request in requested(tick_layers(resources, instance))]
+        # the same request each tick, under one run key per layer and content: Dagster launches it once
+        assert sorted(set(asked)) == [
+            ("validate_layer_job", "2026-01", asked[0][2]),
+            ("validate_layer_job", "2026-02", asked[1][2]),
+        ]
+        assert len({key for _, _, key in asked}) == 2
+        # A drop tick whose cursor was lost asks again under the same run key (Dagster skips it), and
+        # a second registration run of the same file finds it registered: nothing twice.
+        assert requested(tick_drop(resources, None, instance)) == requested(noticed)
+        assert run_registration(resources, drop / "export.json", instance).success
     with connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM loader_file").fetchone() == (1,)
 

@@ -28,6 +28,7 @@ def test_the_code_location_loads_against_the_database(environment) -> None:
     loaded = defs()  # what Dagster's loader calls for the @definitions entry point
     graph = loaded.resolve_asset_graph()
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
+        "registered_export",
         "raw_layer",
         "loaded_layer",
         "passport_overview",
@@ -40,13 +41,20 @@ def test_the_code_location_loads_against_the_database(environment) -> None:
         ("passport_overview", "passport_overview_matches_sources"),
         ("event_sales", "event_sales_matches_billig"),
     }
-    assert {s.name for s in loaded.sensors or []} == {"export_drop_sensor"}
+    assert {s.name for s in loaded.sensors or []} == {"export_drop_sensor", "layer_sensor"}
     assert {s.name for s in loaded.schedules or []} == {"monthly_layer_schedule", "event_sales_hourly"}
     layer_job = loaded.resolve_job_def("layer_job")
     assert {key.to_user_string() for key in layer_job.asset_layer.selected_asset_keys} == {
         "raw_layer",
         "loaded_layer",
     }
+    for name, assets in (
+        ("validate_layer_job", {"raw_layer"}),
+        ("load_layer_job", {"loaded_layer"}),
+        ("register_export_job", {"registered_export"}),
+    ):
+        job = loaded.resolve_job_def(name)
+        assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == assets
     assert loaded.resolve_job_def("create_profiles_job").name == "create_profiles_job"
 
 
