@@ -40,7 +40,7 @@ from pipelines.read_models.sync import SyncResult
 from resources.database import DatabaseResource
 
 WAIT_SECONDS: Final = 30  # a load ahead of its turn looks again this often ...
-WAIT_TURNS: Final = 60  # ... for at most half an hour, then the engine's refusal ends it
+WAIT_TURNS: Final = 60  # ... for at most half an hour; then it goes on, and the engine's refusal ends it
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", PreviewWarning)
@@ -72,12 +72,14 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
 
     with terminal_as_failure(), database.connect() as conn:
         first = layer_plan(conn).next_to_load()
-        if first is not None and first.version < version and first.status is not LayerStatus.INVALID:
-            context.log.info(
-                f"layer {first.version} loads before {version} (layers load in version order); "
-                f"looking again in {WAIT_SECONDS} s"
-            )
-            raise RetryRequested(max_retries=WAIT_TURNS, seconds_to_wait=WAIT_SECONDS)
+    ahead = first is not None and first.version < version and first.status is not LayerStatus.INVALID
+    if first is not None and ahead and context.retry_number < WAIT_TURNS:
+        context.log.info(
+            f"layer {first.version} loads before {version} (layers load in version order); "
+            f"looking again in {WAIT_SECONDS} s"
+        )
+        raise RetryRequested(max_retries=WAIT_TURNS, seconds_to_wait=WAIT_SECONDS)
+    with terminal_as_failure(), database.connect() as conn:
         result = load_layer(conn, version, after_load=refresh)
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
         overview_rows = conn.execute("SELECT count(*) FROM passport_overview").fetchone()

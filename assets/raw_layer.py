@@ -27,7 +27,6 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import layer_partitions
 from pipelines.core.exceptions import TerminalError
-from pipelines.core.markdown import markdown_table
 from pipelines.fixups.error_files import preview_markdown, write_reports
 from pipelines.load.plan import LayerStatus, layer_plan
 from pipelines.validation.registered import registered_layer, validate_registered
@@ -54,6 +53,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Ite
     """The layer from the newest registered export holding it, validated and mapped for the load."""
     with terminal_as_failure(), database.connect() as conn:
         state = layer_plan(conn).state(context.partition_key)
+        conn.rollback()  # a read: the work below runs in transactions of its own
         if state is not None and state.status is LayerStatus.REFUSED:
             raise TerminalError(state.reason)
         layer = registered_layer(conn, context.partition_key)
@@ -61,9 +61,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Ite
     files = write_reports(result, database.settings().home.reports / layer.version)
     check_metadata = {
         "errors": MetadataValue.text(str(len(result.errors))),
-        "by_code": MetadataValue.md(
-            markdown_table(("code", "errors"), sorted(result.by_code.items())) if result.by_code else "none"
-        ),
+        **{f"errors_{code}": MetadataValue.text(str(n)) for code, n in sorted(result.by_code.items())},
         "preview": MetadataValue.md(preview_markdown(result.errors)),
         "errors_json": MetadataValue.path(str(files.errors_json)),
         "errors_csv": MetadataValue.path(str(files.errors_csv)),

@@ -8,6 +8,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from assets.loaded_layer import loaded_layer
+from assets.partitions import add_layers
 from assets.raw_layer import raw_layer
 from pipelines.intake.registration import register
 from pipelines.sample.export import write_sample
@@ -29,6 +30,7 @@ def _prepare(database: DatabaseResource, tmp_path: Path, dirty: bool) -> dict:
 
 
 def _run(database: DatabaseResource, version: str, instance: DagsterInstance):
+    add_layers(instance, [version])
     return materialize(
         [raw_layer, loaded_layer],
         partition_key=version,
@@ -50,7 +52,8 @@ def test_a_valid_layer_loads_with_counts_in_metadata(database, tmp_path) -> None
         result = _run(database, first["version"], instance)
     assert result.success
     assert _check(result, "layer_is_valid").passed
-    [loaded] = result.asset_materializations_for_node("loaded_layer")
+    [loaded, overview] = result.asset_materializations_for_node("loaded_layer")
+    assert overview.asset_key == AssetKey("passport_overview")  # refreshed in the load's transaction
     meta = {k: v.value for k, v in loaded.metadata.items()}
     assert meta["passport_created"] + meta["passport_updated"] == first["reports"]
     assert meta["maintenance_crew_created"] == first["crew_links"]
@@ -70,7 +73,14 @@ def test_a_layer_with_analyst_errors_never_loads(database, tmp_path) -> None:
         check = _check(result, "layer_is_valid")
         assert not check.passed
         meta = {k: v.value for k, v in check.metadata.items()}
-        assert meta["errors"] == len(first["errors"])
+        assert meta["errors"] == str(len(first["errors"]))  # text: no plot across layers
+        # an invalid layer is not materialized: its partition is failed, never green
+        assert result.asset_materializations_for_node("raw_layer") == []
+        assert instance.get_materialized_partitions(AssetKey("raw_layer")) == set()
+        [failure] = result.get_step_failure_events()
+        assert f"layer {first['version']} is blocked: {len(first['errors'])} analyst errors" in str(
+            failure.event_specific_data.error.message
+        )
         assert Path(meta["errors_csv"]).is_file() and "| code |" in meta["preview"]
         assert instance.get_latest_materialization_event(AssetKey("loaded_layer")) is None
     with database.connect() as conn:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, build_schedule_context, materialize
+from dagster._core.test_utils import instance_for_test
 
 from assets.layer_schedule import monthly_layer_schedule, previous_month
+from assets.partitions import LAYERS
 from assets.raw_layer import raw_layer
 from pipelines.intake.registration import register
 from resources.database import DatabaseResource
@@ -38,6 +40,7 @@ def test_raw_layer_takes_the_newest_export_holding_the_layer(database, tmp_path)
         ),
     )
     with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(LAYERS, ["2026-01", "2026-02"])
         result = materialize(
             [raw_layer], partition_key="2026-01", resources={"database": database}, instance=instance
         )
@@ -51,6 +54,7 @@ def test_raw_layer_takes_the_newest_export_holding_the_layer(database, tmp_path)
 
 def test_a_layer_no_export_holds_fails_clearly(database) -> None:
     with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(LAYERS, ["2026-05"])  # a partition whose export is gone
         result = materialize(
             [raw_layer],
             partition_key="2026-05",
@@ -67,10 +71,21 @@ def test_a_layer_no_export_holds_fails_clearly(database) -> None:
 def test_the_schedule_runs_last_month_once_it_is_registered(database, tmp_path) -> None:
     assert previous_month(datetime(2027, 1, 2)) == "2026-12"
     when = datetime(2026, 3, 2, 6, tzinfo=UTC)
-    with build_schedule_context(scheduled_execution_time=when, resources={"database": database}) as context:
-        skipped = monthly_layer_schedule(context)
-    assert "2026-02" in skipped.skip_message
-    _register(database, write_json(tmp_path / "e.json", export_doc({"2026-02": [report("P-1")]})))
-    with build_schedule_context(scheduled_execution_time=when, resources={"database": database}) as context:
-        request = monthly_layer_schedule(context)
-    assert request.partition_key == "2026-02" and request.run_key.startswith("layer-2026-02-")
+    with instance_for_test() as instance:
+        with build_schedule_context(
+            scheduled_execution_time=when, resources={"database": database}, instance=instance
+        ) as context:
+            skipped = monthly_layer_schedule(context)
+        assert "2026-02" in skipped.skip_message
+        _register(database, write_json(tmp_path / "e.json", export_doc({"2026-02": [report("P-1")]})))
+        with build_schedule_context(
+            scheduled_execution_time=when, resources={"database": database}, instance=instance
+        ) as context:
+            not_yet = monthly_layer_schedule(context)
+        assert "not a partition yet" in not_yet.skip_message  # registered outside Dagster, sensor not ticked
+        instance.add_dynamic_partitions(LAYERS, ["2026-02"])
+        with build_schedule_context(
+            scheduled_execution_time=when, resources={"database": database}, instance=instance
+        ) as context:
+            request = monthly_layer_schedule(context)
+    assert request.partition_key == "2026-02" and request.run_key.startswith("layer:2026-02:")

@@ -13,6 +13,7 @@ from assets.failures import TRANSIENT_RETRY
 from assets.instance import FLOW_TAG, IMPORT_POOL, write_instance_yaml
 from assets.jobs import layer_job
 from assets.loaded_layer import loaded_layer
+from assets.partitions import LAYERS
 from assets.raw_layer import raw_layer
 from assets.read_models import READ_MODEL_ASSETS
 from pipelines.core.exceptions import TransientError
@@ -30,12 +31,15 @@ def test_every_database_asset_retries_with_backoff() -> None:
 
 def test_an_analyst_error_is_not_retried_even_with_the_retry_policy(db_url: str, tmp_path: Path) -> None:
     """raw_layer for a layer no export holds: a TerminalError, one attempt, the message shown."""
-    result = materialize(
-        [raw_layer],
-        partition_key="2026-01",
-        raise_on_error=False,
-        resources={"database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))},
-    )
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(LAYERS, ["2026-01"])
+        result = materialize(
+            [raw_layer],
+            partition_key="2026-01",
+            raise_on_error=False,
+            instance=instance,
+            resources={"database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))},
+        )
     events = result.all_events
     assert not result.success
     assert not [e for e in events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]

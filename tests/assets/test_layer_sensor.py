@@ -1,0 +1,231 @@
+"""The layer sensor and the monthly schedule over real registrations, validations and loads.
+
+Runs are executed in process, in whatever order the test chooses, the way a daemon with two layer
+runs in flight may finish them: a later layer's validation before an earlier one's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    materialize,
+)
+from dagster._core.test_utils import create_run_for_test, instance_for_test
+
+import assets.loaded_layer as loaded_layer_module
+from assets.layer_schedule import monthly_layer_schedule
+from assets.loaded_layer import loaded_layer
+from assets.partitions import LAYERS
+from assets.raw_layer import raw_layer
+from pipelines.seed.seeding import seed
+from resources.database import DatabaseResource
+from tests.support.load_checks import assert_final_state
+from tests.support.monthly_exports import MonthlyExports, corrected, monthly_exports
+from tests.support.sensor_ticks import requested, run_registration, tick_layers
+
+
+@pytest.fixture
+def resources(db_url: str, tmp_path: Path) -> dict:
+    return {"database": DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))}
+
+
+@pytest.fixture
+def exports(resources: dict, tmp_path: Path) -> MonthlyExports:
+    # a large first layer (300 passports), small later ones; versions cross a year end
+    months = monthly_exports(tmp_path / "exports", start="2017-11", layers=4, passports=300)
+    with resources["database"].connect() as conn:
+        seed(conn, months.reference)
+    return months
+
+
+def _run(resources: dict, instance: DagsterInstance, job: str, version: str):
+    selection = {"validate_layer_job": [raw_layer], "load_layer_job": [loaded_layer]}[job]
+    result = materialize(
+        [raw_layer, loaded_layer],
+        selection=selection,
+        partition_key=version,
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    assert result.success, result.get_step_failure_events()
+    return result
+
+
+def _loaded(resources: dict) -> list[str]:
+    with resources["database"].connect() as conn:
+        return [v for (v,) in conn.execute("SELECT version FROM loader_report WHERE loaded_at IS NOT NULL")]
+
+
+def test_layers_load_in_version_order_whichever_validation_ends_first(resources, exports) -> None:
+    first_month = exports.versions[:-1]  # 2017-11, 2017-12, 2018-01
+    assert first_month == ["2017-11", "2017-12", "2018-01"]
+    with DagsterInstance.ephemeral() as instance:
+        assert run_registration(resources, exports.first, instance).success
+        asked = requested(tick_layers(resources, instance))
+        assert [(job, version) for job, version, _ in asked] == [
+            ("validate_layer_job", version) for version in first_month
+        ]
+        # the small later layers validate first; the large first one is still on its way
+        for version in reversed(first_month[1:]):
+            _run(resources, instance, "validate_layer_job", version)
+        create_run_for_test(
+            instance,
+            job_name="validate_layer_job",
+            status=DagsterRunStatus.STARTED,
+            tags={"dagster/partition": "2017-11"},
+        )
+        waiting = tick_layers(resources, instance)
+        assert isinstance(waiting, SkipReason) and "2017-11 is being validated" in waiting.skip_message
+        _run(resources, instance, "validate_layer_job", "2017-11")
+        for run in instance.get_runs():
+            if run.status is DagsterRunStatus.STARTED:
+                instance.report_run_canceled(run)
+        loads = []
+        for _ in first_month:
+            asked = [(job, version) for job, version, _ in requested(tick_layers(resources, instance))]
+            assert len([a for a in asked if a[0] == "load_layer_job"]) == 1, asked  # one load at a time
+            [(job, version)] = asked
+            loads.append(version)
+            _run(resources, instance, job, version)
+        assert loads == first_month and _loaded(resources) == first_month
+        done = tick_layers(resources, instance)
+        assert isinstance(done, SkipReason) and "every registered layer is loaded" in done.skip_message
+
+        # next month: every earlier layer again plus one new; only the new one is validated and loaded
+        assert run_registration(resources, exports.second, instance).success
+        assert [(j, v) for j, v, _ in requested(tick_layers(resources, instance))] == [
+            ("validate_layer_job", "2018-02")
+        ]
+        _run(resources, instance, "validate_layer_job", "2018-02")
+        assert [(j, v) for j, v, _ in requested(tick_layers(resources, instance))] == [
+            ("load_layer_job", "2018-02")
+        ]
+        _run(resources, instance, "load_layer_job", "2018-02")
+        assert instance.get_dynamic_partitions(LAYERS) == exports.versions
+    with resources["database"].connect() as conn:
+        assert_final_state(conn, exports.expected)
+
+
+def test_a_load_asked_for_while_another_is_on_its_way_waits(resources, exports) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        assert run_registration(resources, exports.first, instance).success
+        for version in exports.versions[:-1]:
+            _run(resources, instance, "validate_layer_job", version)
+        create_run_for_test(
+            instance,
+            job_name="__ASSET_JOB",
+            status=DagsterRunStatus.NOT_STARTED,
+            tags={"dagster/partition": "2017-11"},
+        )  # a UI materialization names its assets; this one names none, so it is not a load
+        assert [j for j, _, _ in requested(tick_layers(resources, instance))] == ["load_layer_job"]
+        create_run_for_test(
+            instance,
+            job_name="layer_job",
+            status=DagsterRunStatus.NOT_STARTED,
+            tags={"dagster/partition": "2017-11"},
+        )
+        waiting = tick_layers(resources, instance)
+        assert isinstance(waiting, SkipReason) and "load of 2017-11 is on its way" in waiting.skip_message
+
+
+def test_a_corrected_older_layer_is_refused_at_registration_and_never_requested(
+    resources, exports, tmp_path
+) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        assert run_registration(resources, exports.second, instance).success
+        for version in exports.versions:
+            _run(resources, instance, "validate_layer_job", version)
+            _run(resources, instance, "load_layer_job", version)
+        fixed = corrected(exports.second, "2017-12", tmp_path / "export-corrected.json")
+        registration = run_registration(resources, fixed, instance)
+        [materialization] = registration.asset_materializations_for_node("registered_export")
+        refused = materialization.metadata["refused"].value
+        assert "2017-12" in refused and "2018-02 is loaded already" in refused and "next layer" in refused
+        assert materialization.metadata["new_or_changed"].value == "2017-12"
+        result = tick_layers(resources, instance)
+        assert isinstance(result, SkipReason) and "1 refused" in result.skip_message
+        # by hand from the UI it fails at once, saying why, before any validation work
+        by_hand = materialize(
+            [raw_layer, loaded_layer],
+            partition_key="2017-12",
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )
+        assert not by_hand.success
+        [failure] = by_hand.get_step_failure_events()
+        assert "2018-02 is loaded already" in failure.event_specific_data.error.message
+    with resources["database"].connect() as conn:
+        assert_final_state(conn, exports.expected)  # nothing of the correction was written
+
+
+def test_a_load_ahead_of_its_turn_waits_for_the_earlier_layer_then_is_refused(
+    resources, exports, monkeypatch
+) -> None:
+    """What a UI backfill of several layers does: the later load looks again instead of failing."""
+    monkeypatch.setattr(loaded_layer_module, "WAIT_SECONDS", 0)
+    monkeypatch.setattr(loaded_layer_module, "WAIT_TURNS", 2)
+    with DagsterInstance.ephemeral() as instance:
+        assert run_registration(resources, exports.first, instance).success
+        _run(resources, instance, "validate_layer_job", "2017-12")
+        early = materialize(
+            [raw_layer, loaded_layer],
+            selection=[loaded_layer],
+            partition_key="2017-12",
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )
+        assert not early.success
+        retries = [e for e in early.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+        assert len(retries) == 2
+        [failure] = early.get_step_failure_events()  # after its turns, the engine's own refusal
+        assert "cannot load before the earlier layers 2017-11" in failure.event_specific_data.error.message
+        assert _loaded(resources) == []
+
+
+def test_the_schedule_asks_only_for_the_next_layer(resources, exports) -> None:
+    def tick(when: datetime, instance: DagsterInstance):
+        with build_schedule_context(
+            resources=resources, scheduled_execution_time=when, instance=instance
+        ) as context:
+            return monthly_layer_schedule(context)
+
+    with instance_for_test() as instance:  # a schedule's context wants a persistent instance
+        early = tick(datetime(2017, 12, 2, 6, tzinfo=UTC), instance)
+        assert isinstance(early, SkipReason) and "2017-11 is in no registered export" in early.skip_message
+        assert run_registration(resources, exports.first, instance).success
+        later = tick(datetime(2018, 1, 2, 6, tzinfo=UTC), instance)  # 2017-12, but 2017-11 is not loaded
+        assert isinstance(later, SkipReason) and "2017-12 waits for 2017-11" in later.skip_message
+        asked = tick(datetime(2017, 12, 2, 6, tzinfo=UTC), instance)
+        assert isinstance(asked, RunRequest) and asked.partition_key == "2017-11"
+        result = materialize(
+            [raw_layer, loaded_layer], partition_key="2017-11", instance=instance, resources=resources
+        )
+        assert result.success and _loaded(resources) == ["2017-11"]
+        again = tick(datetime(2017, 12, 2, 6, tzinfo=UTC), instance)
+        assert isinstance(again, SkipReason) and "loaded already" in again.skip_message
+
+
+def test_passport_overview_materializes_with_each_load(resources, exports) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        assert run_registration(resources, exports.first, instance).success
+        _run(resources, instance, "validate_layer_job", "2017-11")
+        run = _run(resources, instance, "load_layer_job", "2017-11")
+        [overview] = run.asset_materializations_for_node("loaded_layer")[1:]
+        assert overview.asset_key.to_user_string() == "passport_overview"
+        event = instance.get_latest_materialization_event(overview.asset_key)
+        assert event is not None and event.run_id == run.run_id
+        with resources["database"].connect() as conn:
+            rows = conn.execute("SELECT count(*) FROM passport_overview").fetchone()[0]
+        assert overview.metadata["rows"].value == rows > 0
+        assert overview.metadata["inserted"].value > 0 and overview.metadata["layer"].value == "2017-11"
