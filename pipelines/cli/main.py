@@ -70,6 +70,7 @@ def sample(args: argparse.Namespace, settings: Settings) -> int:
         layers=args.layers,
         dirty=args.dirty,
         seven_zip=args.seven_zip,
+        start=args.start,
     )
     reports = sum(layer["reports"] for layer in expected["layers"])
     print(f"wrote {args.out_dir}/export.json: {len(expected['layers'])} layers, {reports} reports")
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample_cmd.add_argument("--seed", type=int, default=1)
     sample_cmd.add_argument("--passports", type=int, default=120)
     sample_cmd.add_argument("--layers", type=int, default=3)
+    sample_cmd.add_argument("--start", default="2026-01", metavar="YYYY-MM", help="version of the first layer")
     sample_cmd.add_argument("--dirty", action="store_true", help="inject analyst errors")
     sample_cmd.add_argument("--7z", dest="seven_zip", action="store_true", help="also write export.7z")
     sample_cmd.set_defaults(handler=sample)
