@@ -69,12 +69,20 @@ $(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench
 
-# The UI end to end (tests/assets/test_ui_e2e.py, ~1 min: dagster dev + daemon on the embedded server, a layer
-# launched through GraphQL); kept out of `make test` for speed, run by CI after it.
-.PHONY: e2e screenshot
-e2e: install
-	STRATA_E2E=1 $(BIN)/python -m pytest -q tests/assets/test_ui_e2e.py
+# Headless Chromium for the UI pictures and the browser check (Debian's packages; as root or with sudo).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
-# docs/asset-graph.png for the README (needs chromium: apt-get install chromium).
-screenshot: install
+# The daemon and the UI end to end (tests/assets/test_ui_e2e.py, ~4 min: dagster dev + daemon on the
+# embedded server, three months of exports dropped into the drop folder, the partitions as the UI shows
+# them, in headless Chromium too); kept out of `make test` for speed, run by CI after it.
+.PHONY: e2e screenshot
+e2e: install chromium
+	STRATA_E2E=1 $(BIN)/python -m pytest -q -s tests/assets/test_ui_e2e.py
+
+# docs/asset-graph.png and docs/partitions-blocked.png for the README.
+screenshot: install chromium
 	$(BIN)/python docs/screenshot.py

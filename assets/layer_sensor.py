@@ -24,7 +24,7 @@ from resources.database import DatabaseResource
 
 @sensor(
     jobs=[validate_layer_job, load_layer_job],
-    minimum_interval_seconds=10,
+    minimum_interval_seconds=5,  # a few queries: cheap, and each layer's load waits for a tick
     default_status=DefaultSensorStatus.RUNNING,
 )
 def layer_sensor(context: SensorEvaluationContext, database: DatabaseResource) -> SensorResult | SkipReason:

@@ -45,3 +45,23 @@ def corrected(export: Path, version: str, out: Path) -> Path:
     layer["reports"][0]["name"] = f"{layer['reports'][0]['name']} (corrected)"
     out.write_bytes(orjson.dumps(document))
     return out
+
+
+def first_layers(export: Path, count: int, out: Path) -> Path:
+    """The export as the portal sent it when it held only its first ``count`` layers."""
+    document = orjson.loads(export.read_bytes())
+    document["layers"] = document["layers"][:count]
+    out.write_bytes(orjson.dumps(document))
+    return out
+
+
+def misspelled_category(export: Path, version: str, out: Path) -> tuple[Path, str, str]:
+    """The export with one report of ``version`` naming its category in a spelling nobody mapped
+    (an analyst error, mapping_not_found); returns the file, the spelling and the spelling it replaced."""
+    document = orjson.loads(export.read_bytes())
+    [layer] = [layer for layer in document["layers"] if layer["version"] == version]
+    report = layer["reports"][0]
+    original = report["category"]
+    report["category"] = f"{original} (old spelling)"
+    out.write_bytes(orjson.dumps(document))
+    return out, report["category"], original
