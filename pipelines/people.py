@@ -43,9 +43,11 @@ Rule = Literal["exact", "fit", "fuzzy"]
 FUZZY_MAX_DISTANCE: Final = 2
 FUZZY_CHARACTERS_PER_EDIT: Final = 6
 FUZZY_MARGIN: Final = 2
-# The analyst's hint for an unknown spelling: who is a few edits away.
+# The analyst's hint for an unknown spelling: who is a few edits away, the surname
+# itself no more than a third changed (``Orlov`` is not near ``Sokolov``).
 NEAREST_LIMIT: Final = 3
 NEAREST_MAX_DISTANCE: Final = 3
+NEAREST_SURNAME_CHARACTERS_PER_EDIT: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,8 @@ class PeopleIndex:
         be accepted still shows whom it probably means, before anyone creates a
         duplicate profile. Initials that differ and missing parts count here too.
         """
-        near = self._near(readings(normalize(name or "")), NEAREST_MAX_DISTANCE, typos_only=False)
+        near = self._near(readings(normalize(name or "")), NEAREST_MAX_DISTANCE, typos_only=False,
+                          surname_characters_per_edit=NEAREST_SURNAME_CHARACTERS_PER_EDIT)
         ranked = sorted(near.items(), key=lambda item: (item[1], item[0]))[:NEAREST_LIMIT]
         return tuple(Nearby(pid, self._names[pid], distance) for pid, distance in ranked)
 
@@ -175,7 +178,8 @@ class PeopleIndex:
             return NOT_FOUND
         return _decide("fuzzy", [pid for pid, distance in near.items() if distance < best + FUZZY_MARGIN])
 
-    def _near(self, ways: tuple[Reading, ...], cutoff: int, *, typos_only: bool) -> dict[int, int]:
+    def _near(self, ways: tuple[Reading, ...], cutoff: int, *, typos_only: bool,
+              surname_characters_per_edit: int | None = None) -> dict[int, int]:
         """Profile id -> fewest edits over the readings, for every profile within ``cutoff``.
 
         The surname's own edits bound the total, so rapidfuzz narrows the distinct
@@ -183,8 +187,11 @@ class PeopleIndex:
         """
         found: dict[int, int] = {}
         for reading in ways:
+            surname_cutoff = cutoff
+            if surname_characters_per_edit is not None:
+                surname_cutoff = min(cutoff, len(reading.surname) // surname_characters_per_edit)
             near_surnames = process.extract(reading.surname, self._surnames, scorer=Levenshtein.distance,
-                                            score_cutoff=cutoff, limit=None)
+                                            score_cutoff=surname_cutoff, limit=None)
             for surname, surname_edits, _ in near_surnames:
                 for pid, person in self._by_surname[surname]:
                     distance, typo = edits(reading, person, int(surname_edits))

@@ -157,6 +157,7 @@ def test_nearest_profiles_for_the_analyst(index: PeopleIndex) -> None:
     assert index.nearest("Orlov Denis I.") == (Nearby(7, "Orlov Denis", 1),)  # the missing middle initial
     assert [n.profile_id for n in index.nearest("Belova A. J.")] == [8, 9]  # the initial differs: one edit
     assert index.nearest("Quellmark Ivan Petrovich") == ()
+    assert PeopleIndex([Profile(1, "Sokolov", "Denis", None)]).nearest("Orlov Denis") == ()  # 3 of 5 letters
     assert len(PeopleIndex([Profile(i, "Popov", "Pavel", None) for i in range(1, 6)]).nearest("Popov P.")) == 3
 
 
