@@ -1,6 +1,6 @@
 """A small sample export, with the answer a correct import must give.
 
-Writes export.json and reference/*.csv exactly as spec/external-export.md says,
+Writes export.json and reference/*.csv exactly as docs/export-format.md says,
 plus expected.json (shaped like the big generator's truth.json), so tests, demos
 and a first run need nothing outside this project. The sample is small, so every
 passport lives in memory as a dataclass and is revised in place layer by layer.

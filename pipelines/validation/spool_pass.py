@@ -1,6 +1,6 @@
 """Validate one layer: a single streaming pass over its spool, errors stored, mapped rows written.
 
-The flow (ARCHITECTURE.md: raw_layer -> check layer_is_valid -> loaded_layer):
+The flow (docs/architecture.md#flow: raw_layer -> check layer_is_valid -> loaded_layer):
 
 1. check the import declarations against the catalog (pipelines.contract.catalog_check);
 2. read the reference data once (vocabularies, profiles: pipelines.validation.lookups);
