@@ -11,7 +11,7 @@ The flow (docs/architecture.md#flow: raw_layer -> check layer_is_valid -> loaded
 
 Memory stays bounded by the layer's distinct ids (for duplicate and parent checks)
 and its distinct spellings, never by the spool's size. The Dagster asset check
-calls ``validate_layer`` and ``pipelines.fixups.error_files.write_reports``.
+calls ``validate_layer`` and ``pipelines.fixups.layer_folder.write_layer_folder``.
 """
 
 from __future__ import annotations
