@@ -1,10 +1,10 @@
 """The job that takes one monthly layer through the flow."""
+
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from pipelines.dagster_instance import FLOW_TAG
-
+from assets.instance import FLOW_TAG
 
 layer_job = define_asset_job(
     "layer_job",

@@ -5,8 +5,8 @@ from datetime import datetime
 from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from assets.jobs import layer_job
-from pipelines.errors import TransientError
-from pipelines.layer_catalog import newest_layer
+from pipelines.core.exceptions import TransientError
+from pipelines.intake.registered_layers import newest_layer
 from resources.database import DatabaseResource
 
 

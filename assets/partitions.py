@@ -1,4 +1,5 @@
 """One partition per monthly layer, keyed YYYY-MM like the export's versions."""
+
 from __future__ import annotations
 
 from dagster import MonthlyPartitionsDefinition
@@ -9,4 +10,5 @@ FIRST_LAYER_MONTH = "2020-01"
 MONTHS_AHEAD = 3
 
 monthly_layers = MonthlyPartitionsDefinition(
-    start_date=FIRST_LAYER_MONTH, fmt="%Y-%m", end_offset=MONTHS_AHEAD)
+    start_date=FIRST_LAYER_MONTH, fmt="%Y-%m", end_offset=MONTHS_AHEAD
+)

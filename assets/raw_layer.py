@@ -1,39 +1,70 @@
 """raw_layer[YYYY-MM]: one layer's spool, validated, with the blocking check layer_is_valid."""
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, DataVersion,
-                     MaterializeResult, MetadataValue, asset)
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
-from pipelines.error_reports import preview_markdown, write_reports
-from pipelines.layer_validation import registered_layer, validate_registered
+from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
+from pipelines.validation.registered import registered_layer, validate_registered
 from resources.database import DatabaseResource
 
 LAYER_IS_VALID = AssetCheckSpec(
-    "layer_is_valid", asset="raw_layer", blocking=True,
-    description="No analyst error (the six codes of the export spec): otherwise the layer does not load.")
+    "layer_is_valid",
+    asset="raw_layer",
+    blocking=True,
+    description="No analyst error (the six codes of the export spec): otherwise the layer does not load.",
+)
 
 
-@asset(partitions_def=monthly_layers, group_name="registry_export", check_specs=[LAYER_IS_VALID],
-       retry_policy=TRANSIENT_RETRY)
+@asset(
+    partitions_def=monthly_layers,
+    group_name="registry_export",
+    check_specs=[LAYER_IS_VALID],
+    retry_policy=TRANSIENT_RETRY,
+)
 def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> MaterializeResult:
     """The layer from the newest registered export holding it, validated and mapped for the load."""
     with terminal_as_failure(), database.connect() as conn:
         layer = registered_layer(conn, context.partition_key)
         result = validate_registered(conn, layer)
-    files = write_reports(result, database.settings().home.reports / layer.version)
-    report_files = {"errors_json": MetadataValue.path(str(files.errors_json)),
-                    "errors_csv": MetadataValue.path(str(files.errors_csv)),
-                    "profiles_to_create": MetadataValue.path(str(files.profiles_to_create)),
-                    "mappings_sql": MetadataValue.path(str(files.mappings_sql))}
+    files = write_layer_folder(result, database.settings().home.reports / layer.version)
+    report_files = {
+        "errors_json": MetadataValue.path(str(files.errors_json)),
+        "errors_csv": MetadataValue.path(str(files.errors_csv)),
+        "profiles_to_create": MetadataValue.path(str(files.profiles_to_create)),
+        "mappings_sql": MetadataValue.path(str(files.mappings_sql)),
+    }
     return MaterializeResult(
-        metadata={"reports": layer.reports, "bytes": layer.bytes, "layer_sha256": layer.sha256,
-                  "source_file": f"{layer.file_name} (file {layer.file_id})",
-                  "spool": MetadataValue.path(str(layer.spool_path)),
-                  "mapped_rows": {table: count for table, count in result.counts.items()},
-                  "validation_seconds": round(result.seconds, 2)},
+        metadata={
+            "reports": layer.reports,
+            "bytes": layer.bytes,
+            "layer_sha256": layer.sha256,
+            "source_file": f"{layer.file_name} (file {layer.file_id})",
+            "spool": MetadataValue.path(str(layer.spool_path)),
+            "mapped_rows": {table: count for table, count in result.counts.items()},
+            "validation_seconds": round(result.seconds, 2),
+        },
         data_version=DataVersion(layer.sha256),
-        check_results=[AssetCheckResult(
-            check_name="layer_is_valid", passed=result.valid, severity=AssetCheckSeverity.ERROR,
-            metadata={"errors": len(result.errors), **{f"errors_{code}": n for code, n in result.by_code.items()},
-                      "preview": MetadataValue.md(preview_markdown(result.errors)), **report_files})],
+        check_results=[
+            AssetCheckResult(
+                check_name="layer_is_valid",
+                passed=result.valid,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={
+                    "errors": len(result.errors),
+                    **{f"errors_{code}": n for code, n in result.by_code.items()},
+                    "preview": MetadataValue.md(preview_markdown(result.errors)),
+                    **report_files,
+                },
+            )
+        ],
     )

@@ -4,6 +4,7 @@ recomputes it from the canonical sources and fails (ERROR) on any drifted row.
 passport_overview is also refreshed incrementally by the loader after each layer
 (`refresh_passport_overview`); event_sales is refreshed from billig hourly.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +22,8 @@ from dagster import (
 )
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
-from pipelines.markdown import markdown_table
+from pipelines.core.markdown import markdown_table
+from pipelines.read_models.drift_tables import drift_table
 from pipelines.read_models.event_sales import (
     EVENT_SALES,
     event_sales_drift,
@@ -32,7 +34,6 @@ from pipelines.read_models.passport_overview import (
     passport_overview_drift,
     rebuild_passport_overview,
 )
-from pipelines.read_models.report import drift_table
 from pipelines.read_models.sync import Drift, ReadModel, SyncResult, preview, row_count
 from resources.billig import BilligResource
 from resources.database import DatabaseResource
@@ -55,12 +56,15 @@ def event_sales(database: DatabaseResource, billig: BilligResource) -> Materiali
     with terminal_as_failure(), database.connect() as conn, billig.reader() as reader:
         synced = rebuild_event_sales(conn, reader)
         metadata = _sync_metadata(conn, EVENT_SALES, synced.result)
-    return MaterializeResult(metadata=metadata | {
-        "linked_events": synced.expected.linked_events,
-        "billig_ids_unknown_to_billig": MetadataValue.json(synced.expected.missing_billig_ids),
-        "billig_statements": synced.expected.billig_statements,
-        "billig_event_table": reader.layout.event_table,
-    })
+    return MaterializeResult(
+        metadata=metadata
+        | {
+            "linked_events": synced.expected.linked_events,
+            "billig_ids_unknown_to_billig": MetadataValue.json(synced.expected.missing_billig_ids),
+            "billig_statements": synced.expected.billig_statements,
+            "billig_event_table": reader.layout.event_table,
+        }
+    )
 
 
 @asset_check(asset=passport_overview, name="passport_overview_matches_sources")
@@ -106,8 +110,9 @@ def _drift_result(drifts: list[Drift]) -> AssetCheckResult:
         metadata={
             "drifted_rows": len(drifts),
             "canonical_pks": MetadataValue.json([d.canonical_pk for d in drifts[:LISTED_KEYS]]),
-            "by_kind": MetadataValue.json({kind: sum(d.kind == kind for d in drifts)
-                                           for kind in ("missing", "unexpected", "differs")}),
+            "by_kind": MetadataValue.json(
+                {kind: sum(d.kind == kind for d in drifts) for kind in ("missing", "unexpected", "differs")}
+            ),
             "preview": MetadataValue.md(drift_table(drifts) if drifts else "in sync with the sources"),
         },
     )

@@ -5,6 +5,7 @@ BENCH_DLT_LAYERS (how many layers dlt merges, default all: it is the slowest sta
 BENCH_SKIP (comma-separated stages to leave out: reload, dagster, copy, dlt),
 DATABASE_URL (bench on that server, database strata_bench, instead of the embedded one).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ import orjson
 from bench.child import StageRun, run_command, run_stage
 from bench.dataset import DATA, ensure_export, requested
 from bench.environment import fresh_env, machine, server_version
-from bench.report import Figures, render
+from bench.results_tables import Figures, render
 
 
 def main() -> int:
@@ -32,16 +33,27 @@ def main() -> int:
     def stage(name: str, target: str, **extra: object) -> StageRun:
         print(f"bench: {name} ...", flush=True)
         stages[name] = run_stage(name, target, {**common, **extra}, env.environ())
-        print(f"bench: {name}: {stages[name].wall:.1f} s, peak RSS {stages[name].peak_rss_mb:.0f} MB", flush=True)
+        print(
+            f"bench: {name}: {stages[name].wall:.1f} s, peak RSS {stages[name].peak_rss_mb:.0f} MB",
+            flush=True,
+        )
         return stages[name]
 
     versions = stage("split", "bench.strata_stages:split").result["versions"]
     both = stage("overlapped", "bench.strata_stages:overlapped", versions=versions)
     worker_rss = max(layer["worker_peak_rss_mb"] for layer in both.result["validate_layers"])
-    stages["validate"] = StageRun("validate", sum(x["seconds"] for x in both.result["validate_layers"]),
-                                  worker_rss, {"layers": both.result["validate_layers"]})
-    stages["load"] = StageRun("load", sum(x["seconds"] for x in both.result["load_layers"]),
-                              both.peak_rss_mb, {"layers": both.result["load_layers"]})
+    stages["validate"] = StageRun(
+        "validate",
+        sum(x["seconds"] for x in both.result["validate_layers"]),
+        worker_rss,
+        {"layers": both.result["validate_layers"]},
+    )
+    stages["load"] = StageRun(
+        "load",
+        sum(x["seconds"] for x in both.result["load_layers"]),
+        both.peak_rss_mb,
+        {"layers": both.result["load_layers"]},
+    )
     if "reload" not in skip:
         print("bench: reload (strata load of the same export) ...", flush=True)
         strata = str(Path(sys.executable).with_name("strata"))
@@ -56,14 +68,26 @@ def main() -> int:
         stage("dlt", "bench.dlt_peer:merge_layers", versions=versions[:count])
     figures = Figures(bench.size, stages)
     text = render(figures)
-    info = {**machine(), "postgresql": server_version(env), "export": bench.command,
-            "export MB": f"{bench.size / 1e6:,.0f}", "command": "make bench"
-            + "".join(f" {k}={os.environ[k]}" for k in ("BENCH_PASSPORTS", "BENCH_LAYERS", "BENCH_DLT_LAYERS",
-                                                       "BENCH_SKIP") if os.environ.get(k))}
+    info = {
+        **machine(),
+        "postgresql": server_version(env),
+        "export": bench.command,
+        "export MB": f"{bench.size / 1e6:,.0f}",
+        "command": "make bench"
+        + "".join(
+            f" {k}={os.environ[k]}"
+            for k in ("BENCH_PASSPORTS", "BENCH_LAYERS", "BENCH_DLT_LAYERS", "BENCH_SKIP")
+            if os.environ.get(k)
+        ),
+    }
     print("\n## Machine\n" + "\n".join(f"- {k}: {v}" for k, v in info.items()) + "\n\n" + text)
     out = DATA / f"results-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_bytes(orjson.dumps({"machine": info, "stages": {k: asdict(v) for k, v in stages.items()},
-                                  "table": text}, option=orjson.OPT_INDENT_2))
+    out.write_bytes(
+        orjson.dumps(
+            {"machine": info, "stages": {k: asdict(v) for k, v in stages.items()}, "table": text},
+            option=orjson.OPT_INDENT_2,
+        )
+    )
     print(f"\nbench: figures saved to {out}")
     return 0
 

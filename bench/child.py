@@ -6,6 +6,7 @@ with ``os.wait4``, which returns that one child's ``ru_maxrss``: per stage, unli
 ``RUSAGE_CHILDREN``, which is the maximum over every child reaped so far. The database
 server is a separate, already running process: its memory is not the stage's.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -26,8 +27,8 @@ class StageRun:
     """What one child reported, plus what the parent measured around it."""
 
     name: str
-    wall: float           # seconds, start to reap
-    peak_rss_mb: float    # the child's max RSS
+    wall: float  # seconds, start to reap
+    peak_rss_mb: float  # the child's max RSS
     result: dict[str, Any]
 
 

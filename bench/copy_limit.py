@@ -6,6 +6,7 @@ table has (the ext_id index non-unique, since later layers re-send records; pare
 stay ext_ids). No parsing, no validation, no upsert, no history: only what the server
 must do to take the rows in, one COPY per table and layer, one transaction per layer.
 """
+
 from __future__ import annotations
 
 import time
@@ -16,10 +17,10 @@ import orjson
 from psycopg import sql
 
 from bench.environment import BenchEnv
-from pipelines import load_sql as ls
-from pipelines.database import connect
-from pipelines.import_schema import ENTITIES
-from pipelines.layer_validation import mapped_dir, registered_layer
+from pipelines.contract.declarations import ENTITIES
+from pipelines.db.connection import connect
+from pipelines.db.sql_text import read_sql
+from pipelines.validation.registered import mapped_dir, registered_layer
 
 SCHEMA = "bench_copy"
 BLOCK = 1 << 20
@@ -33,30 +34,42 @@ GROUP BY i.indexrelid"""
 
 def _tables() -> list[tuple[str, dict[str, str], dict[str, str]]]:
     """(table, mapped column -> type, table column -> mapped column) for every copied table."""
-    out = []
+    out: list[tuple[str, dict[str, str], dict[str, str]]] = []
     for entity in ENTITIES:
         out.append((entity.table, {}, {c.table_column: c.name for c in entity.mapped_columns}))
         for link in entity.links:
-            out.append((link.table, {}, dict(zip(link.table_columns, link.columns))))
+            out.append((link.table, {}, dict(zip(link.table_columns, link.columns, strict=False))))
     return out
 
 
 def _create(conn: Any) -> list[tuple[str, tuple[str, ...]]]:
-    conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}").format(s=sql.Identifier(SCHEMA)))
+    conn.execute(
+        sql.SQL("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}").format(s=sql.Identifier(SCHEMA))
+    )
     created = []
     for table, _, renamed in _tables():
-        target = dict(conn.execute(ls.TARGET_TYPES, (table,)).fetchall())
+        target = dict(conn.execute(read_sql("load/target_types"), (table,)).fetchall())
         columns = tuple(renamed.values())
         defs = sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL("text" if name != column and name.endswith("ext_id")
-                                                                     else target[column]))
-            for column, name in renamed.items())
-        conn.execute(sql.SQL("CREATE TABLE {} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {})").format(
-            sql.Identifier(SCHEMA, table), defs))
+            sql.SQL("{} {}").format(
+                sql.Identifier(name),
+                sql.SQL("text" if name != column and name.endswith("ext_id") else target[column]),
+            )
+            for column, name in renamed.items()
+        )
+        conn.execute(
+            sql.SQL("CREATE TABLE {} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {})").format(
+                sql.Identifier(SCHEMA, table), defs
+            )
+        )
         for (indexed,) in conn.execute(INDEXED_COLUMNS, (table,)).fetchall():
             if all(c in renamed for c in indexed):
-                conn.execute(sql.SQL("CREATE INDEX ON {} ({})").format(
-                    sql.Identifier(SCHEMA, table), sql.SQL(", ").join(sql.Identifier(renamed[c]) for c in indexed)))
+                conn.execute(
+                    sql.SQL("CREATE INDEX ON {} ({})").format(
+                        sql.Identifier(SCHEMA, table),
+                        sql.SQL(", ").join(sql.Identifier(renamed[c]) for c in indexed),
+                    )
+                )
         created.append((table, columns))
     conn.commit()
     return created
@@ -69,15 +82,19 @@ def copy_all(args: dict[str, Any]) -> dict[str, Any]:
         tables = _create(conn)
         folders = [mapped_dir(registered_layer(conn, v)) for v in args["versions"]]
         conn.commit()
-        for version, folder in zip(args["versions"], folders):
+        for version, folder in zip(args["versions"], folders, strict=False):
             manifest = orjson.loads((Path(folder) / "manifest.json").read_bytes())
             started, rows = time.perf_counter(), 0
             with conn.transaction():
                 for table, columns in tables:
                     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-                        sql.Identifier(SCHEMA, table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+                        sql.Identifier(SCHEMA, table), sql.SQL(", ").join(map(sql.Identifier, columns))
+                    )
                     with conn.cursor() as cur:
-                        with cur.copy(statement) as copy, open(Path(folder) / manifest[table]["file"], "rb") as f:
+                        with (
+                            cur.copy(statement) as copy,
+                            open(Path(folder) / manifest[table]["file"], "rb") as f,
+                        ):
                             while block := f.read(BLOCK):
                                 copy.write(block)
                         rows += cur.rowcount

@@ -5,6 +5,7 @@ server's ``dagster`` database, as `strata load` uses), or an ephemeral instance 
 bench runs on someone else's DATABASE_URL. Compared with ``strata_stages.validate_and_load``
 on the same layers, the difference is Dagster's overhead.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,14 @@ def materialize_layers(args: dict[str, Any]) -> dict[str, Any]:
             timings = {}
             for name, asset in (("seconds", raw_layer), ("load_seconds", loaded_layer)):
                 started = time.perf_counter()
-                run = materialize([raw_layer, loaded_layer], selection=[asset], partition_key=version,
-                                  instance=instance, resources=resources, run_config=QUIET_RUN)
+                run = materialize(
+                    [raw_layer, loaded_layer],
+                    selection=[asset],
+                    partition_key=version,
+                    instance=instance,
+                    resources=resources,
+                    run_config=QUIET_RUN,
+                )
                 timings[name] = time.perf_counter() - started
                 if not run.success:
                     raise SystemExit(f"bench: materialize {name} of {version} failed")

@@ -4,9 +4,10 @@ A 1 GB export takes minutes to generate, so it is cached under ``bench-data/`` i
 named by the arguments (``export-p400000-l12-s7``); a ``.complete`` marker is written
 last, so an interrupted generation is redone rather than half-used. The generator is the
 shared reference one (``../shared/datagen/make_export.py``, it also writes truth.json);
-without it we fall back to ``pipelines.sample``, which has no size knob worth benching,
+without it we fall back to ``pipelines.sample.export``, which has no size knob worth benching,
 so we stop with a clear message instead of measuring a toy.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,14 +46,18 @@ class BenchExport:
 
     @property
     def command(self) -> str:
-        return (f"make_export.py {self.folder.relative_to(ROOT)} --passports {self.passports} "
-                f"--layers {self.layers} --seed {self.seed}")
+        return (
+            f"make_export.py {self.folder.relative_to(ROOT)} --passports {self.passports} "
+            f"--layers {self.layers} --seed {self.seed}"
+        )
 
 
 def requested() -> tuple[int, int]:
     """BENCH_PASSPORTS / BENCH_LAYERS override the ≥1 GB default (develop against a small export)."""
-    return (int(os.environ.get("BENCH_PASSPORTS", DEFAULT_PASSPORTS)),
-            int(os.environ.get("BENCH_LAYERS", DEFAULT_LAYERS)))
+    return (
+        int(os.environ.get("BENCH_PASSPORTS", DEFAULT_PASSPORTS)),
+        int(os.environ.get("BENCH_LAYERS", DEFAULT_LAYERS)),
+    )
 
 
 def ensure_export(passports: int, layers: int, seed: int = SEED) -> BenchExport:
@@ -61,14 +66,28 @@ def ensure_export(passports: int, layers: int, seed: int = SEED) -> BenchExport:
     if (bench.folder / MARKER).is_file() and bench.export.is_file():
         return bench
     if not GENERATOR.is_file():
-        raise SystemExit(f"bench: the reference generator {GENERATOR} is absent (../shared is not checked out "
-                         "next to this clone). pipelines.sample writes only a small demo export, too small to "
-                         "benchmark; put ../shared/datagen in place, or copy a generated folder with "
-                         f"export.json + reference/ to {bench.folder} and create {MARKER} in it.")
+        raise SystemExit(
+            f"bench: the reference generator {GENERATOR} is absent (../shared is not checked out "
+            "next to this clone). pipelines.sample.export writes only a small demo export, too small to "
+            "benchmark; put ../shared/datagen in place, or copy a generated folder with "
+            f"export.json + reference/ to {bench.folder} and create {MARKER} in it."
+        )
     bench.folder.mkdir(parents=True, exist_ok=True)
     (bench.folder / MARKER).unlink(missing_ok=True)
     print(f"bench: generating {bench.command} (once; cached in {bench.folder.name}) ...", flush=True)
-    subprocess.run([sys.executable, str(GENERATOR), str(bench.folder), "--passports", str(passports),
-                    "--layers", str(layers), "--seed", str(seed)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(GENERATOR),
+            str(bench.folder),
+            "--passports",
+            str(passports),
+            "--layers",
+            str(layers),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+    )
     (bench.folder / MARKER).write_text("ok\n")
     return bench

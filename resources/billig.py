@@ -1,4 +1,5 @@
 """billig, read-only: the development mirror by default, BILLIG_URL for production."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from dagster import ConfigurableResource
 from pipelines.billig.layout import DEFAULT_CHUNK_SIZE, BilligConfig
 from pipelines.billig.reader import BilligReader, open_reader
 from pipelines.billig.settings import BilligSettings
-from pipelines.settings import StrataHome
+from pipelines.core.settings import StrataHome
 
 
 class BilligResource(ConfigurableResource):
@@ -30,8 +31,9 @@ class BilligResource(ConfigurableResource):
 
     def config(self) -> BilligConfig:
         home = StrataHome(Path(self.strata_home).resolve()) if self.strata_home else None
-        return BilligSettings.from_env().config(url=self.url, event_table=self.event_table, home=home,
-                                                chunk_size=self.chunk_size)
+        return BilligSettings.from_env().config(
+            url=self.url, event_table=self.event_table, home=home, chunk_size=self.chunk_size
+        )
 
     @contextmanager
     def reader(self) -> Iterator[BilligReader]:

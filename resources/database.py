@@ -1,4 +1,5 @@
 """The database resource: embedded PostgreSQL by default, DATABASE_URL for a real one."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,10 +10,10 @@ import psycopg
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from pipelines.bootstrap import prepare
-from pipelines.database import DatabaseUrls, connect
-from pipelines.errors import TransientError
-from pipelines.settings import Settings, StrataHome
+from pipelines.core.exceptions import TransientError
+from pipelines.core.settings import Settings, StrataHome
+from pipelines.db.connection import DatabaseUrls, connect
+from pipelines.db.setup import prepare
 
 
 class DatabaseResource(ConfigurableResource):

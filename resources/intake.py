@@ -1,11 +1,12 @@
 """Where exports are dropped, and how long a file must rest before it is read."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipelines.settings import StrataHome
+from pipelines.core.settings import StrataHome
 
 
 class DropFolderResource(ConfigurableResource):

@@ -11,6 +11,7 @@ Queries are templates naming tables as ``{event_table}``, ``{ticket_group}``, ..
 the id list as ``{ids}``: a single bound parameter (a JSON array for SQLite, a
 bigint[] for PostgreSQL), so a statement's text never depends on how many ids it gets.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-from pipelines.errors import TerminalError, TransientError
+from pipelines.core.exceptions import TerminalError, TransientError
 
 Row = dict[str, Any]
 SQLITE_IDS = "(SELECT value FROM json_each(?))"
@@ -90,8 +91,9 @@ class SqliteConnection(BilligConnection):
         super().__init__(tables)
         if not path.is_file():
             raise TerminalError(f"no billig database at {path}: run `strata billig seed` or set BILLIG_URL")
-        self._conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
-                                     isolation_level=None)  # transactions are ours, explicit
+        self._conn = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None
+        )  # transactions are ours, explicit
         self._conn.row_factory = sqlite3.Row
         self._count = 0
         self._conn.set_trace_callback(self._traced)
@@ -127,8 +129,9 @@ class SqliteConnection(BilligConnection):
 class _CountingCursor(psycopg.Cursor[Any]):
     """Counts every statement sent through a cursor of its connection."""
 
-    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
-                binary: bool | None = None) -> _CountingCursor:
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> _CountingCursor:
         cast(_CountingConnection, self.connection).statement_count += 1
         return super().execute(query, params, prepare=prepare, binary=binary)
 
@@ -146,8 +149,9 @@ class PostgresConnection(BilligConnection):
         params["options"] = f"{params.get('options') or ''} {POSTGRES_READ_ONLY_SESSION}".strip()
         params.setdefault("application_name", "strata-billig-reader")
         try:
-            self._conn = _CountingConnection.connect(make_conninfo(**params), row_factory=dict_row,
-                                                     cursor_factory=_CountingCursor)
+            self._conn = _CountingConnection.connect(
+                make_conninfo("", **params), row_factory=dict_row, cursor_factory=_CountingCursor
+            )
         except psycopg.OperationalError as exc:
             raise TransientError(f"cannot reach billig: {exc}") from exc
         self._rendered: dict[str, sql.Composed] = {}
@@ -175,8 +179,10 @@ class PostgresConnection(BilligConnection):
 
 
 def _missing_table(exc: Exception) -> TerminalError:
-    return TerminalError(f"billig lacks a table the query needs ({str(exc).strip()}): is the event table "
-                         "(billig.event or billig.event_lim_web) configured for this billig's generation?")
+    return TerminalError(
+        f"billig lacks a table the query needs ({str(exc).strip()}): is the event table "
+        "(billig.event or billig.event_lim_web) configured for this billig's generation?"
+    )
 
 
 def open_connection(url: str, tables: Mapping[str, str]) -> BilligConnection:

@@ -4,15 +4,16 @@ billig renamed its event table ("billig.event" became "billig.event_lim_web") an
 opened purchases and tickets to readers in the same newer versions; the name of the
 event table is the one setting that tells the two apart.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pipelines.errors import TerminalError
-from pipelines.settings import StrataHome
-from pipelines.sql_files import load
+from pipelines.core.exceptions import TerminalError
+from pipelines.core.settings import StrataHome
+from pipelines.db.sql_text import read_sql
 
 OLD_EVENT_TABLE: Final = "billig.event"
 NEW_EVENT_TABLE: Final = "billig.event_lim_web"
@@ -35,8 +36,10 @@ class BilligLayout:
 
     def __post_init__(self) -> None:
         if self.event_table not in GENERATIONS.values():
-            raise TerminalError(f"billig event table {self.event_table!r} is neither "
-                                f"{OLD_EVENT_TABLE!r} nor {NEW_EVENT_TABLE!r}")
+            raise TerminalError(
+                f"billig event table {self.event_table!r} is neither "
+                f"{OLD_EVENT_TABLE!r} nor {NEW_EVENT_TABLE!r}"
+            )
 
     @classmethod
     def for_generation(cls, generation: str) -> BilligLayout:
@@ -55,7 +58,7 @@ class BilligLayout:
 
     def schema_sql(self) -> str:
         """The mirror DDL of this generation (sql/billig/schema_<generation>.sql)."""
-        return load(f"billig/schema_{self.generation}")
+        return read_sql(f"billig/schema_{self.generation}")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Rows are validated by pydantic as they cross from billig into Strata (the
 boundary); inside, the raw ticket-group row is a dataclass that never leaves the
 reader.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -87,7 +88,10 @@ class TicketGroupRow:
     def public(self, price_groups: tuple[BilligPriceGroup, ...]) -> BilligTicketGroup:
         left = max(self.num - self.num_sold, 0)
         return BilligTicketGroup(
-            id=self.id, event_id=self.event_id, name=self.name, ticket_limit=self.ticket_limit,
+            id=self.id,
+            event_id=self.event_id,
+            name=self.name,
+            ticket_limit=self.ticket_limit,
             is_theater_ticket_group=self.is_theater_ticket_group,
             is_sold_out=left == 0,
             is_almost_sold_out=left < ALMOST_SOLD_OUT_SHARE * self.num or left == 0,

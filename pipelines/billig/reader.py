@@ -7,6 +7,7 @@ queried again one by one. Here a missing or None id is simply absent from the
 result (and listed in ``missing``), rows are grouped in dictionaries (linear),
 and each level is one statement per chunk of ids, never one per event.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,12 +16,31 @@ from contextlib import contextmanager
 
 from pydantic import TypeAdapter
 
-from pipelines.billig import queries
 from pipelines.billig.connection import BilligConnection, Row, open_connection
-from pipelines.billig.layout import (DEFAULT_CHUNK_SIZE, PRICE_GROUP_TABLE, TICKET_GROUP_TABLE, TICKET_TABLE,
-                                     BilligConfig, BilligLayout)
-from pipelines.billig.models import (BilligEvent, BilligPriceGroup, BilligTicketGroup, Prefetched, SalesFigures,
-                                     TicketGroupRow)
+from pipelines.billig.layout import (
+    DEFAULT_CHUNK_SIZE,
+    PRICE_GROUP_TABLE,
+    TICKET_GROUP_TABLE,
+    TICKET_TABLE,
+    BilligConfig,
+    BilligLayout,
+)
+from pipelines.billig.models import (
+    BilligEvent,
+    BilligPriceGroup,
+    BilligTicketGroup,
+    Prefetched,
+    SalesFigures,
+    TicketGroupRow,
+)
+from pipelines.billig.statements import (
+    CAPACITY,
+    EVENTS_NEW,
+    EVENTS_OLD,
+    PRICE_GROUPS,
+    TICKET_GROUPS,
+    TICKET_SALES,
+)
 
 _EVENTS = TypeAdapter(list[BilligEvent])
 _TICKET_GROUPS = TypeAdapter(list[TicketGroupRow])
@@ -31,8 +51,9 @@ _FIGURES = TypeAdapter(SalesFigures)
 class BilligReader:
     """Typed, batched reads of billig on one read-only connection."""
 
-    def __init__(self, connection: BilligConnection, layout: BilligLayout,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+    def __init__(
+        self, connection: BilligConnection, layout: BilligLayout, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self.connection = connection
@@ -50,7 +71,9 @@ class BilligReader:
         with self.connection.read_only():
             yield
 
-    def prefetch(self, event_ids: Iterable[int | None], tickets: bool = True, prices: bool = True) -> Prefetched:
+    def prefetch(
+        self, event_ids: Iterable[int | None], tickets: bool = True, prices: bool = True
+    ) -> Prefetched:
         """Events with their ticket groups and, within those, price groups.
 
         Ids that are None or unknown to billig are left out, not an error. Price
@@ -62,8 +85,8 @@ class BilligReader:
         with self.snapshot():
             event_rows = self._levels(self._events_query(), wanted)
             found = [row["id"] for row in event_rows]
-            group_rows = self._levels(queries.TICKET_GROUPS, found) if tickets and found else []
-            price_rows = self._levels(queries.PRICE_GROUPS, found) if tickets and prices and found else []
+            group_rows = self._levels(TICKET_GROUPS, found) if tickets and found else []
+            price_rows = self._levels(PRICE_GROUPS, found) if tickets and prices and found else []
         return _assemble(wanted, event_rows, group_rows, price_rows)
 
     def event(self, billig_id: int | None) -> BilligEvent | None:
@@ -77,32 +100,39 @@ class BilligReader:
         if not wanted:
             return {}
         with self.snapshot():
-            groups = self._levels(queries.CAPACITY, wanted)
-            tickets = self._levels(queries.TICKET_SALES, wanted) if self.layout.has_tickets else []
+            groups = self._levels(CAPACITY, wanted)
+            tickets = self._levels(TICKET_SALES, wanted) if self.layout.has_tickets else []
         by_event = {row["event_id"]: row for row in tickets}
         none_sold = 0 if self.layout.has_tickets else None  # no ticket table: unknown, not zero
-        return {row["event_id"]: _FIGURES.validate_python({
-            "capacity": row["capacity"], "sold": row["sold"],
-            "refunded": by_event.get(row["event_id"], {}).get("refunded", none_sold),
-            "revenue": by_event.get(row["event_id"], {}).get("revenue", none_sold),
-        }) for row in groups}
+        return {
+            row["event_id"]: _FIGURES.validate_python(
+                {
+                    "capacity": row["capacity"],
+                    "sold": row["sold"],
+                    "refunded": by_event.get(row["event_id"], {}).get("refunded", none_sold),
+                    "revenue": by_event.get(row["event_id"], {}).get("revenue", none_sold),
+                }
+            )
+            for row in groups
+        }
 
     def _events_query(self) -> str:
-        return queries.EVENTS_NEW if self.layout.has_tickets else queries.EVENTS_OLD
+        return EVENTS_NEW if self.layout.has_tickets else EVENTS_OLD
 
     def _levels(self, template: str, ids: Sequence[int]) -> list[Row]:
         """One level: one statement per chunk of ids."""
         rows: list[Row] = []
         for start in range(0, len(ids), self.chunk_size):
-            rows.extend(self.connection.fetch(template, ids[start:start + self.chunk_size]))
+            rows.extend(self.connection.fetch(template, ids[start : start + self.chunk_size]))
         return rows
 
     def close(self) -> None:
         self.connection.close()
 
 
-def _assemble(wanted: Sequence[int], event_rows: list[Row], group_rows: list[Row],
-              price_rows: list[Row]) -> Prefetched:
+def _assemble(
+    wanted: Sequence[int], event_rows: list[Row], group_rows: list[Row], price_rows: list[Row]
+) -> Prefetched:
     """Validate the rows and nest them, grouping by key in dictionaries: linear in rows."""
     prices_by_group: dict[int, list[BilligPriceGroup]] = defaultdict(list)
     for price in _PRICE_GROUPS.validate_python(price_rows):
@@ -129,14 +159,20 @@ def _unique(ids: Iterable[int | None]) -> list[int]:
 
 def table_names(layout: BilligLayout) -> dict[str, str]:
     """Template names → billig table names, for `connection.open_connection`."""
-    return {"event_table": layout.event_table, "ticket_group": TICKET_GROUP_TABLE,
-            "price_group": PRICE_GROUP_TABLE, "ticket": TICKET_TABLE}
+    return {
+        "event_table": layout.event_table,
+        "ticket_group": TICKET_GROUP_TABLE,
+        "price_group": PRICE_GROUP_TABLE,
+        "ticket": TICKET_TABLE,
+    }
 
 
 @contextmanager
 def open_reader(config: BilligConfig) -> Iterator[BilligReader]:
     """A reader on a fresh read-only connection, closed afterwards."""
-    reader = BilligReader(open_connection(config.url, table_names(config.layout)), config.layout, config.chunk_size)
+    reader = BilligReader(
+        open_connection(config.url, table_names(config.layout)), config.layout, config.chunk_size
+    )
     try:
         yield reader
     finally:

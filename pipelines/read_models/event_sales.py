@@ -7,6 +7,7 @@ table, and applied or compared with the same set-based statements as every read
 model. Our events without a billig_id have no row; events whose billig_id billig
 does not know are counted and listed, never queried again one by one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,20 +20,39 @@ from psycopg.types.json import Jsonb
 
 from pipelines.billig.models import SalesFigures
 from pipelines.billig.reader import BilligReader
-from pipelines.read_models.sync import Drift, ReadModel, SyncResult, apply, drift, locked
+from pipelines.core import locks
+from pipelines.read_models.sync import (
+    Drift,
+    ReadModel,
+    SyncResult,
+    apply,
+    drift,
+    locked,
+)
 
-EVENT_SALES_LOCK: Final = 0x5354524154410012  # advisory lock key: "STRATA" + 0x12
 EVENT_SALES: Final = ReadModel(
     table="event_sales",
-    columns=("canonical_source", "event_id", "event_name", "sale_from", "sale_to", "hidden", "ticket_groups",
-             "capacity", "sold", "refunded", "revenue"),
-    lock_key=EVENT_SALES_LOCK,
+    columns=(
+        "canonical_source",
+        "event_id",
+        "event_name",
+        "sale_from",
+        "sale_to",
+        "hidden",
+        "ticket_groups",
+        "capacity",
+        "sold",
+        "refunded",
+        "revenue",
+    ),
+    lock_key=locks.EVENT_SALES,
 )
 LINKED_EVENTS: Final = "SELECT id, billig_id FROM event WHERE billig_id IS NOT NULL ORDER BY id"
 STAGING: Final = "event_sales_expected"
 DROP_STAGING: Final = sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(STAGING))
-CREATE_STAGING: Final = sql.SQL("CREATE TEMP TABLE {} (LIKE event_sales INCLUDING DEFAULTS) ON COMMIT DROP").format(
-    sql.Identifier(STAGING))
+CREATE_STAGING: Final = sql.SQL(
+    "CREATE TEMP TABLE {} (LIKE event_sales INCLUDING DEFAULTS) ON COMMIT DROP"
+).format(sql.Identifier(STAGING))
 EXPECTED: Final = sql.SQL("SELECT * FROM {}").format(sql.Identifier(STAGING))
 
 
@@ -74,21 +94,40 @@ def expected_event_sales(conn: psycopg.Connection, reader: BilligReader) -> Expe
     with reader.snapshot():
         fetched = reader.prefetch(billig_id for _, billig_id in links)
         figures = reader.sales_figures(list(fetched.events))
-    none_sold = SalesFigures(capacity=0, sold=0, refunded=0 if reader.layout.has_tickets else None,
-                             revenue=0 if reader.layout.has_tickets else None)
+    none_sold = SalesFigures(
+        capacity=0,
+        sold=0,
+        refunded=0 if reader.layout.has_tickets else None,
+        revenue=0 if reader.layout.has_tickets else None,
+    )
     rows = []
     for event_id, billig_id in links:
         event = fetched.get(billig_id)
         if event is None:
             continue
         sales = figures.get(billig_id, none_sold)
-        rows.append(EventSalesRow(
-            canonical_source=reader.layout.event_table, canonical_pk=event.id, event_id=event_id,
-            event_name=event.name, sale_from=event.sale_from, sale_to=event.sale_to, hidden=event.hidden,
-            ticket_groups=[group.model_dump(mode="json") for group in event.ticket_groups],
-            capacity=sales.capacity, sold=sales.sold, refunded=sales.refunded, revenue=sales.revenue))
-    return ExpectedSales(rows=rows, linked_events=len(links), missing_billig_ids=sorted(fetched.missing),
-                         billig_statements=reader.statements - before)
+        rows.append(
+            EventSalesRow(
+                canonical_source=reader.layout.event_table,
+                canonical_pk=event.id,
+                event_id=event_id,
+                event_name=event.name,
+                sale_from=event.sale_from,
+                sale_to=event.sale_to,
+                hidden=event.hidden,
+                ticket_groups=[group.model_dump(mode="json") for group in event.ticket_groups],
+                capacity=sales.capacity,
+                sold=sales.sold,
+                refunded=sales.refunded,
+                revenue=sales.revenue,
+            )
+        )
+    return ExpectedSales(
+        rows=rows,
+        linked_events=len(links),
+        missing_billig_ids=sorted(fetched.missing),
+        billig_statements=reader.statements - before,
+    )
 
 
 def rebuild_event_sales(conn: psycopg.Connection, reader: BilligReader) -> EventSalesSync:
@@ -114,9 +153,23 @@ def _stage(conn: psycopg.Connection, rows: list[EventSalesRow]) -> None:
     conn.execute(CREATE_STAGING)
     columns = ("canonical_pk", *EVENT_SALES.columns)
     copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(STAGING), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.Identifier(STAGING), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     with conn.cursor().copy(copy) as writer:
         for row in rows:
-            writer.write_row((row.canonical_pk, row.canonical_source, row.event_id, row.event_name, row.sale_from,
-                              row.sale_to, row.hidden, Jsonb(row.ticket_groups), row.capacity, row.sold,
-                              row.refunded, row.revenue))
+            writer.write_row(
+                (
+                    row.canonical_pk,
+                    row.canonical_source,
+                    row.event_id,
+                    row.event_name,
+                    row.sale_from,
+                    row.sale_to,
+                    row.hidden,
+                    Jsonb(row.ticket_groups),
+                    row.capacity,
+                    row.sold,
+                    row.refunded,
+                    row.revenue,
+                )
+            )

@@ -10,6 +10,7 @@ The loader calls `refresh_passport_overview` with the passports a layer touched
 touch no passport (renaming a category or a profile) show up in the drift check
 and are healed by a full rebuild (materializing the asset).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,14 +19,30 @@ from typing import Final
 import psycopg
 from psycopg import sql
 
-from pipelines.read_models.sync import Drift, ReadModel, SyncResult, apply, drift, locked
+from pipelines.core import locks
+from pipelines.read_models.sync import (
+    Drift,
+    ReadModel,
+    SyncResult,
+    apply,
+    drift,
+    locked,
+)
 
-PASSPORT_OVERVIEW_LOCK: Final = 0x5354524154410011  # advisory lock key: "STRATA" + 0x11
 PASSPORT_OVERVIEW: Final = ReadModel(
     table="passport_overview",
-    columns=("canonical_source", "ext_id", "name", "category_name", "inspector_name", "maintenance_count",
-             "last_maintenance", "total_cost", "sign_count"),
-    lock_key=PASSPORT_OVERVIEW_LOCK,
+    columns=(
+        "canonical_source",
+        "ext_id",
+        "name",
+        "category_name",
+        "inspector_name",
+        "maintenance_count",
+        "last_maintenance",
+        "total_cost",
+        "sign_count",
+    ),
+    lock_key=locks.PASSPORT_OVERVIEW,
 )
 EXPECTED: Final = sql.SQL("SELECT * FROM passport_overview_rows(%(scope)s::bigint[])")
 

@@ -9,6 +9,7 @@ keeps meaning "last changed"). A ``scope`` of canonical keys limits all three to
 those keys, which is what an incremental refresh is. ``drift`` compares without
 writing. Writers of one model are serialized by a transaction-level advisory lock.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,8 @@ from typing import Any, Final, Literal
 
 import psycopg
 from psycopg import sql
+
+from pipelines.core import locks
 
 APPLY: Final = """
 WITH expected AS MATERIALIZED ({expected}),
@@ -52,7 +55,6 @@ WHERE expected.canonical_pk IS NULL OR stored.canonical_pk IS NULL
    OR ({stored}) IS DISTINCT FROM ({expected_columns})
 ORDER BY 1"""
 
-LOCK: Final = "SELECT pg_advisory_xact_lock(%s)"
 COUNT: Final = "SELECT count(*) FROM {table}"
 PREVIEW: Final = "SELECT canonical_pk, {columns} FROM {table} ORDER BY canonical_pk LIMIT %s"
 
@@ -97,12 +99,17 @@ def locked(conn: psycopg.Connection, model: ReadModel) -> Iterator[None]:
     """A transaction (a savepoint inside the caller's) holding the model's advisory
     lock until the outermost transaction ends, so refreshes never interleave."""
     with conn.transaction():
-        conn.execute(LOCK, (model.lock_key,))
+        conn.execute(locks.XACT_LOCK, (model.lock_key,))
         yield
 
 
-def apply(conn: psycopg.Connection, model: ReadModel, expected: sql.Composable,
-          params: dict[str, Any], scope: Sequence[int] | None = None) -> SyncResult:
+def apply(
+    conn: psycopg.Connection,
+    model: ReadModel,
+    expected: sql.Composable,
+    params: dict[str, Any],
+    scope: Sequence[int] | None = None,
+) -> SyncResult:
     """Make the table equal ``expected`` (within ``scope`` when given). Call inside `locked`."""
     query = sql.SQL(APPLY).format(expected=expected, **_names(model))
     row = conn.execute(query, {**params, "scope": None if scope is None else list(scope)}).fetchone()
@@ -111,14 +118,18 @@ def apply(conn: psycopg.Connection, model: ReadModel, expected: sql.Composable,
     return SyncResult(inserted=inserted, updated=updated, deleted=deleted)
 
 
-def drift(conn: psycopg.Connection, model: ReadModel, expected: sql.Composable,
-          params: dict[str, Any]) -> list[Drift]:
+def drift(
+    conn: psycopg.Connection, model: ReadModel, expected: sql.Composable, params: dict[str, Any]
+) -> list[Drift]:
     """Every row where the table and ``expected`` disagree, in key order."""
     query = sql.SQL(DRIFT).format(expected=expected, **_names(model))
     found = []
     for pk, kind, stored, wanted in conn.execute(query, params):
-        columns = tuple(c for c in model.columns if stored is not None and wanted is not None
-                        and stored.get(c) != wanted.get(c))
+        columns = tuple(
+            c
+            for c in model.columns
+            if stored is not None and wanted is not None and stored.get(c) != wanted.get(c)
+        )
         found.append(Drift(canonical_pk=pk, kind=kind, columns=columns, stored=stored, expected=wanted))
     return found
 
@@ -152,4 +163,6 @@ def _qualified(alias: str, columns: Sequence[str]) -> sql.Composable:
 
 
 def _json_pairs(alias: str, columns: Sequence[str]) -> sql.Composable:
-    return sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(c), sql.Identifier(alias, c)) for c in columns)
+    return sql.SQL(", ").join(
+        sql.SQL("{}, {}").format(sql.Literal(c), sql.Identifier(alias, c)) for c in columns
+    )

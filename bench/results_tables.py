@@ -1,0 +1,166 @@
+"""The bench's table and ratios, printed as Markdown (BENCHMARKS.md quotes it as printed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench.child import StageRun
+
+THREE_GB = 3e9
+TARGETS = {
+    "end to end / COPY limit": (0.5, "≥"),
+    "Strata / dlt merge": (5.0, "≥"),
+    "first load / reload": (10.0, "≥"),
+    "projected 3 GB, minutes": (10.0, "<"),
+    "max peak RSS of a stage, MB": (1024.0, "<"),
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every measured stage of one run, by name."""
+
+    bytes: int
+    stages: dict[str, StageRun]
+
+    def layers(self, name: str) -> list[dict[str, Any]]:
+        return self.stages[name].result.get("layers", []) if name in self.stages else []
+
+    def total(self, name: str, key: str) -> float:
+        return sum(layer.get(key, 0) for layer in self.layers(name))
+
+
+OVERLAP = {"validate": "; worker process, while loads run", "load": "; while the next layer validates"}
+
+
+def end_to_end_seconds(f: Figures) -> float:
+    """Wall seconds of the split plus the overlapped validate-and-load stage."""
+    return f.stages["split"].wall + f.stages["overlapped"].wall
+
+
+def overlapped_rss(f: Figures) -> float:
+    """Validation worker and loading process run at once: their peaks added (an upper bound)."""
+    return f.stages["validate"].peak_rss_mb + f.stages["load"].peak_rss_mb
+
+
+def _rate(n: float, seconds: float) -> str:
+    return f"{n / seconds:,.0f}" if seconds > 0 else "–"
+
+
+def stage_table(f: Figures) -> list[str]:
+    rows = f.total("load", "rows")
+    split = f.stages["split"]
+    split_line = (
+        f"| split (register: hash + archive copy + split) | {split.wall:.1f} | "
+        f"{f.bytes / 1e6 / split.result['split_seconds']:.1f} MB/s split alone "
+        f"({split.result['split_seconds']:.1f} s), {f.bytes / 1e6 / split.wall:.1f} MB/s with registering | "
+        f"{split.peak_rss_mb:.0f} |"
+    )
+    out = ["| stage | wall s | throughput | peak RSS MB |", "|---|---:|---|---:|", split_line]
+    for name, unit, key in (("validate", "reports/s", "reports"), ("load", "rows/s", "rows")):
+        run = f.stages[name]
+        out.append(
+            f"| {name} ({len(f.layers(name))} layers{OVERLAP[name]}) | {run.wall:.1f} | "
+            f"{_rate(f.total(name, key), f.total(name, 'seconds'))} {unit} | {run.peak_rss_mb:.0f} |"
+        )
+    e2e = end_to_end_seconds(f)
+    out.append(
+        f"| **Strata end to end** (split, then validate and load overlapped) | {e2e:.1f} | {_rate(rows, e2e)} rows/s ({rows:,} rows) | "
+        f"{max(f.stages['split'].peak_rss_mb, overlapped_rss(f)):.0f} (both processes) |"
+    )
+    for name, label in (
+        ("reload", "reload: `strata load` of the same export again"),
+        ("copy", "practical limit: plain COPY, same rows and indexes"),
+        ("dlt", "peer: dlt merge on passport id"),
+    ):
+        if name in f.stages:
+            run = f.stages[name]
+            n = f.total(name, "rows")
+            detail = (
+                f"{_rate(n, f.total(name, 'seconds'))} rows/s ({n:,} rows, {len(f.layers(name))} layers)"
+                if n
+                else "0 writes"
+            )
+            out.append(f"| {label} | {run.wall:.1f} | {detail} | {run.peak_rss_mb:.0f} |")
+    return out
+
+
+def layer_table(f: Figures) -> list[str]:
+    out = [
+        "| layer | reports | validate s | reports/s | rows | load s | load rows/s | writes | COPY rows/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    copies = {c["version"]: c for c in f.layers("copy")}
+    for v, ld in zip(f.layers("validate"), f.layers("load"), strict=False):
+        c = copies.get(v["version"], {})
+        out.append(
+            f"| {v['version']} | {v['reports']:,} | {v['seconds']:.1f} | {_rate(v['reports'], v['seconds'])} | "
+            f"{ld['rows']:,} | {ld['seconds']:.1f} | {_rate(ld['rows'], ld['seconds'])} | {ld['writes']:,} | "
+            f"{_rate(c.get('rows', 0), c.get('seconds', 0))} |"
+        )
+    return out
+
+
+def dagster_table(f: Figures) -> list[str]:
+    engine, dag = f.layers("engine_last"), f.layers("dagster_last")
+    if not engine or not dag:
+        return []
+    out = [
+        "| same layer(s), validate + load again (0 writes) | validate s | load s | total s | process wall s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, name, layers in (
+        ("engine directly", "engine_last", engine),
+        ("Dagster materialize()", "dagster_last", dag),
+    ):
+        v, ld = sum(x["seconds"] for x in layers), sum(x["load_seconds"] for x in layers)
+        out.append(f"| {label} | {v:.2f} | {ld:.2f} | {v + ld:.2f} | {f.stages[name].wall:.1f} |")
+    imported = f.stages["dagster_last"].result.get("import_seconds", 0.0)
+    out.append(
+        f"\n(The Dagster process wall includes {imported:.1f} s of importing Dagster and the definitions.)"
+    )
+    return out
+
+
+def ratios(f: Figures) -> dict[str, float]:
+    rows = f.total("load", "rows")
+    e2e = end_to_end_seconds(f)
+    strata_rate = rows / e2e
+    out = {"strata end to end rows/s": strata_rate}
+    if "copy" in f.stages:
+        out["end to end / COPY limit"] = strata_rate / (f.total("copy", "rows") / f.total("copy", "seconds"))
+    if "dlt" in f.stages:
+        out["Strata / dlt merge"] = strata_rate / (f.total("dlt", "rows") / f.total("dlt", "seconds"))
+    if "reload" in f.stages:
+        out["first load / reload"] = e2e / f.stages["reload"].wall
+    out["projected 3 GB, minutes"] = THREE_GB / (f.bytes / e2e) / 60
+    out["max peak RSS of a stage, MB"] = max(
+        overlapped_rss(f), *(run.peak_rss_mb for run in f.stages.values() if run.name != "dlt")
+    )
+    out["overlap saved, s (validate + load − overlapped wall)"] = (
+        f.stages["validate"].wall + f.stages["load"].wall - f.stages["overlapped"].wall
+    )
+    return out
+
+
+def ratio_table(values: dict[str, float]) -> list[str]:
+    out = ["| ratio | value | target | holds |", "|---|---:|---|---|"]
+    for name, value in values.items():
+        target = TARGETS.get(name)
+        if target is None:
+            out.append(f"| {name} | {value:,.2f} | | |")
+            continue
+        bound, op = target
+        holds = value >= bound if op == "≥" else value < bound
+        out.append(f"| {name} | {value:,.2f} | {op} {bound:g} | {'yes' if holds else '**no**'} |")
+    return out
+
+
+def render(f: Figures) -> str:
+    parts = ["### Stages", *stage_table(f), "", "### Per layer", *layer_table(f), ""]
+    dag = dagster_table(f)
+    if dag:
+        parts += ["### Dagster overhead", *dag, ""]
+    parts += ["### Ratios and targets", *ratio_table(ratios(f))]
+    return "\n".join(parts)

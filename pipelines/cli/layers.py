@@ -1,0 +1,120 @@
+"""`strata load`, `strata errors`, `strata asof`: the layer commands.
+
+`strata load` runs the same assets and checks as the UI through ``assets.launch`` (the only
+Dagster this package reaches), in process, so every run shows in the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+
+import orjson
+
+from pipelines.core.settings import Settings
+from pipelines.db.connection import connect, one_row
+from pipelines.db.setup import prepare
+from pipelines.db.sql_text import read_sql
+from pipelines.intake.registered_layers import file_layers, last_loaded
+from pipelines.load.overlap import validate_while_loading
+
+
+def load_export(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.launch import layer_loader, prepare_launch, validate_run
+    from pipelines.intake.registration import register
+
+    urls = prepare_launch(settings)
+    with connect(urls.strata) as conn:
+        registered = register(conn, Path(args.export), settings.home, reuse=True)
+        layers = [
+            layer
+            for layer in file_layers(conn, registered.id)
+            if not args.through or layer.version <= args.through
+        ]
+    print(
+        f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
+        f"{len(layers)} layers"
+    )
+    for layer in layers:
+        if layer.loaded:
+            print(f"  {layer.version}: loaded already with this content, skipped")
+    pending = [layer for layer in layers if not layer.loaded]
+    reports = {layer.version: layer.reports for layer in pending}
+    blocked: list[str] = []
+    validate = partial(validate_run, settings.database_url, str(settings.home.root))
+    with layer_loader(settings) as load_run:
+        # every layer is validated (analysts see every error at once); each loads once it and
+        # all before it are valid, while the next one validates (pipelines/load/overlap.py)
+        for outcome in validate_while_loading(
+            list(reports), validate, lambda v: v.passed, load_run, lambda run: run.success
+        ):
+            version, validated, run = outcome.version, outcome.validated, outcome.loaded
+            if not validated.passed:
+                blocked.append(version)
+                print(
+                    f"  {version}: BLOCKED, {validated.errors} analyst errors "
+                    f"(see {validated.where} or `strata errors {version}`)"
+                )
+            elif run is None:
+                print(
+                    f"  {version}: {reports[version]:,} reports valid, not loaded: an earlier layer is blocked"
+                )
+            elif not run.success:
+                blocked.append(version)
+                print(f"  {version}: load FAILED ({reports[version]:,} reports valid): {run.failure}")
+            else:
+                print(
+                    f"  {version}: loaded, {reports[version]:,} reports valid, {run.writes:,} rows "
+                    f"written, {run.overwritten} manual values overwritten"
+                )
+    with connect(urls.strata) as conn:
+        loaded_now = last_loaded(conn)
+    print(
+        f"loaded through {loaded_now or 'nothing'}" + (f"; blocked: {', '.join(blocked)}" if blocked else "")
+    )
+    return 1 if blocked else 0
+
+
+def show_errors(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.validation.outcome_store import errors_for
+
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        errors = errors_for(conn, args.version)
+    if args.json:
+        print(orjson.dumps([e.as_dict() for e in errors], option=orjson.OPT_INDENT_2).decode())
+        return 0
+    print(f"layer {args.version}: {len(errors)} analyst errors")
+    for e in errors:
+        print(f"  {e.code:<19} {e.entity:<12} {e.ext_id or '-':<22} {e.field:<16} {e.value!r}: {e.message}")
+    return 0
+
+
+def asof(args: argparse.Namespace, settings: Settings) -> int:
+    urls, _ = prepare(settings)
+    with connect(urls.strata) as conn:
+        known, state = one_row(conn, read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id})
+    if not known:
+        print(f"strata: layer {args.version} was never loaded")
+        return 2
+    if state is None:
+        print(f"strata: passport {args.ext_id} did not exist after layer {args.version}")
+        return 2
+    print(orjson.dumps(state, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+def add_layer_commands(commands: argparse._SubParsersAction) -> None:
+    load_cmd = commands.add_parser("load", help="register an export and validate + load its layers in order")
+    load_cmd.add_argument("export")
+    load_cmd.add_argument("--through", metavar="YYYY-MM", help="load no layer after this one")
+    load_cmd.set_defaults(handler=load_export)
+    errors_cmd = commands.add_parser("errors", help="a layer's analyst errors")
+    errors_cmd.add_argument("version", metavar="YYYY-MM")
+    errors_cmd.add_argument("--json", action="store_true")
+    errors_cmd.set_defaults(handler=show_errors)
+    asof_cmd = commands.add_parser("asof", help="a passport as it stood after a loaded layer, from history")
+    asof_cmd.add_argument("version", metavar="YYYY-MM")
+    asof_cmd.add_argument("ext_id")
+    asof_cmd.set_defaults(handler=asof)

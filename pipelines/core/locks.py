@@ -1,0 +1,21 @@
+"""Every advisory-lock key Strata takes, in one place, so no two writers ever share one by accident.
+
+Transaction-level locks (``pg_advisory_xact_lock``) end with their transaction, so a crashed
+process can never leave one behind. Fixed keys are "STRATA" in ASCII plus a small number;
+registration locks per file, on a key derived from the file's sha256 in SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MIGRATION: Final = 0x5354524154410001  # applying migrations
+IMPORT: Final = 0x5354524154410002  # loading a layer: one import at a time
+PASSPORT_OVERVIEW: Final = 0x5354524154410011  # writers of read model passport_overview
+EVENT_SALES: Final = 0x5354524154410012  # writers of read model event_sales
+
+XACT_LOCK: Final = "SELECT pg_advisory_xact_lock(%s)"
+# One registration at a time per file content: the key is the hash of the file's sha256.
+REGISTRATION_XACT_LOCK: Final = (
+    "SELECT pg_advisory_xact_lock(hashtextextended('strata-register:' || %(sha256)s, 0))"
+)

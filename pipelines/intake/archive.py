@@ -1,0 +1,43 @@
+"""Registered exports, as kept in the archive: listing and getting a copy back."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+
+from pipelines.core.exceptions import TerminalError
+from pipelines.db.sql_text import read_sql
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    id: int
+    name: str
+    format: str
+    size_bytes: int
+    registered_at: datetime
+    sha256: str
+    layers: int
+    first_layer: str | None
+    last_layer: str | None
+
+
+def list_files(conn: psycopg.Connection) -> list[FileSummary]:
+    return [FileSummary(*row) for row in conn.execute(read_sql("intake/list_files"))]
+
+
+def get_file(conn: psycopg.Connection, file_id: int, dest: Path) -> Path:
+    """Copy the export as it was uploaded to ``dest`` (a folder keeps the original name)."""
+    row = conn.execute(read_sql("intake/archived_file"), (file_id,)).fetchone()
+    if row is None:
+        raise TerminalError(f"no registered file has id {file_id} (see `strata files`)")
+    name, archive_path = row
+    target = dest / name if dest.is_dir() else dest
+    if not Path(archive_path).is_file():
+        raise TerminalError(f"file {file_id} ({name}): its archive copy {archive_path} is missing")
+    shutil.copyfile(archive_path, target)
+    return target

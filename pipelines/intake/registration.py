@@ -1,0 +1,193 @@
+"""Registering an export: archive it as uploaded, dedupe by sha256, split it, record it.
+
+One pass computes the hash while copying the file into the archive (keyed by
+hash, a 7z stays compressed), so the drop folder can be cleaned at any time.
+Registration is all or nothing: a duplicate, a bad file or a full disk leaves
+no row, no archive copy and no spool behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import psycopg
+
+from pipelines.core import locks
+from pipelines.core.exceptions import (
+    DiskSpaceError,
+    DuplicateFileError,
+    ExportFormatError,
+)
+from pipelines.core.settings import StrataHome
+from pipelines.db.sql_text import read_sql
+from pipelines.intake.source import check_free_space
+from pipelines.intake.split import LayerSpool, split_export
+
+ExportFormat = Literal["json", "7z"]
+FORMATS: dict[str, ExportFormat] = {".json": "json", ".7z": "7z"}
+CHUNK = 1 << 20
+# Held until the caller's transaction ends (the registration's row commits with it).
+
+
+@dataclass(frozen=True)
+class RegisteredFile:
+    id: int
+    name: str
+    sha256: str
+    size_bytes: int
+    format: ExportFormat
+    archive_path: Path
+    registered_at: datetime
+    reused: bool = False
+
+
+def export_format(path: Path) -> ExportFormat:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ExportFormatError(path.name, "file name", f"accepted exports are {', '.join(FORMATS)} files")
+    return fmt
+
+
+def register(
+    conn: psycopg.Connection, path: Path, home: StrataHome, *, reuse: bool = False
+) -> RegisteredFile:
+    """Register ``path``; the same bytes again raise DuplicateFileError, or with
+    ``reuse`` return the earlier registration (what `strata load` wants).
+
+    ``conn`` must not be in autocommit mode: the registration's lock and row live in the
+    caller's transaction, which the caller commits."""
+    if conn.autocommit:
+        raise TypeError("register() needs a connection with transactions (autocommit=False)")
+    fmt = export_format(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise ExportFormatError(path.name, "byte 0", "the file is empty")
+    home.ensure()
+    check_free_space(home.archive, size, f"archiving {path.name}")
+    try:
+        return _register(conn, path, home, fmt, size, reuse)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskSpaceError(
+                f"{path.name}: the disk filled up while registering it ({exc}); "
+                "nothing was registered: free space and drop the file again"
+            ) from exc
+        raise
+
+
+def _register(
+    conn: psycopg.Connection, path: Path, home: StrataHome, fmt: ExportFormat, size: int, reuse: bool
+) -> RegisteredFile:
+    """Archive, dedupe, split and record; whatever it created is removed unless the row commits."""
+    staged, sha256 = _copy_hashing(path, home.archive)
+    created: list[Path] = [staged]
+    try:
+        # Two registrations of the same bytes at once (the sensor and `strata register`) must not
+        # share the archive copy and the spool folder: the second waits here until the first
+        # commits, then finds its row below and leaves the first one's files alone.
+        conn.execute(locks.REGISTRATION_XACT_LOCK, {"sha256": sha256})
+        earlier = conn.execute(read_sql("intake/find_file"), {"sha256": sha256}).fetchone()
+        if earlier:
+            if reuse:
+                return RegisteredFile(
+                    earlier[0],
+                    earlier[1],
+                    sha256,
+                    earlier[2],
+                    earlier[3],
+                    Path(earlier[4]),
+                    earlier[5],
+                    reused=True,
+                )
+            raise DuplicateFileError(
+                f"{path.name}: these bytes were registered already as file {earlier[0]} "
+                f"({earlier[1]}) on {earlier[5]:%Y-%m-%d %H:%M:%S %Z}; nothing changed"
+            )
+        archived = _archive_path(home, sha256, path.suffix.lower())
+        if not archived.exists():
+            archived.parent.mkdir(parents=True, exist_ok=True)
+            staged.rename(archived)
+            created = [archived]
+        spool = home.spool / sha256
+        shutil.rmtree(spool, ignore_errors=True)  # no row holds it: a leftover of an interrupted run
+        layers = split_export(path, spool, work_dir=home.root / "work")  # errors name the upload
+        created.append(spool)
+        registered = _record(conn, path, sha256, size, fmt, archived, layers)
+        created = []
+        return registered
+    finally:
+        for leftover in created:
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(
+                missing_ok=True
+            )
+
+
+def _record(
+    conn: psycopg.Connection,
+    path: Path,
+    sha256: str,
+    size: int,
+    fmt: ExportFormat,
+    archived: Path,
+    layers: list[LayerSpool],
+) -> RegisteredFile:
+    with conn.transaction():
+        row = conn.execute(
+            read_sql("intake/insert_file"),
+            {
+                "sha256": sha256,
+                "name": path.name,
+                "size_bytes": size,
+                "format": fmt,
+                "archive_path": str(archived),
+            },
+        ).fetchone()
+        if row is None:
+            raise DuplicateFileError(
+                f"{path.name}: the same bytes were registered at the same moment "
+                "by another process; nothing changed"
+            )
+        file_id, registered_at = row
+        with conn.cursor() as cur:
+            cur.executemany(
+                read_sql("intake/insert_layer"),
+                [
+                    {
+                        "file_id": file_id,
+                        "version": layer.version,
+                        "released_at": layer.released_at,
+                        "reports": layer.reports,
+                        "bytes": layer.bytes,
+                        "sha256": layer.sha256,
+                        "spool_path": str(layer.path),
+                    }
+                    for layer in layers
+                ],
+            )
+    return RegisteredFile(file_id, path.name, sha256, size, fmt, archived, registered_at)
+
+
+def _copy_hashing(path: Path, archive: Path) -> tuple[Path, str]:
+    """Copy into the archive folder under a temporary name, hashing on the way."""
+    digest = hashlib.sha256()
+    staged = archive / f".incoming-{uuid.uuid4().hex}{path.suffix.lower()}"
+    try:
+        with open(path, "rb") as source, open(staged, "wb") as target:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+    except BaseException:
+        staged.unlink(missing_ok=True)  # a disk that filled up mid-copy keeps no partial copy
+        raise
+    return staged, digest.hexdigest()
+
+
+def _archive_path(home: StrataHome, sha256: str, suffix: str) -> Path:
+    return home.archive / sha256[:2] / f"{sha256}{suffix}"

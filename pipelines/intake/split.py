@@ -1,0 +1,271 @@
+"""Split an export into one JSON-lines spool per layer, reading the document once as a stream.
+
+Why this design (measured on the 183 MB bench export; figures in the test module's
+docstring): ijson's C ``items`` generator is its only fast path; handing every parse event
+to Python, or pushing events through ijson's coroutines, runs at half the speed or less.
+So the C builder builds the whole document (``items(f, "")``) and we keep the tree small.
+The builder attaches each container to its parent the moment it starts, so between two
+reads of the file the tree is consistent: every report of a ``reports`` list but the
+last is finished, and every layer but the last is finished. Reading is therefore the
+hook (``ExportReader(before_read=...)``): before the parser gets its next block, finished
+reports move to their layer's spool and finished layers are closed and dropped
+(``map_type`` only catches the root dict). Memory stays at about one block plus one
+report. Accepted limit: an unknown key's value is held whole while it is parsed.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import ijson
+import orjson
+
+from pipelines.core.exceptions import ExportFormatError
+from pipelines.intake.source import ExportReader, check_free_space, open_export
+
+READ_SIZE = 64 * 1024  # larger blocks were slower: more events held between drains (BENCHMARKS.md)
+VERSION = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+MANIFEST = "manifest.json"
+_MISSING: Any = object()
+_dump_line = partial(orjson.dumps, option=orjson.OPT_APPEND_NEWLINE)
+
+
+@dataclass(frozen=True)
+class LayerSpool:
+    """One layer of an export, spooled: what later steps read instead of the export."""
+
+    version: str  # "YYYY-MM"
+    released_at: str | None
+    path: Path  # JSON lines: one report per line, orjson.dumps of the report as parsed
+    reports: int
+    bytes: int
+    sha256: str  # of the spool file's bytes: the layer's content hash
+
+
+def split_export(export: Path, spool_dir: Path, *, work_dir: Path | None = None) -> list[LayerSpool]:
+    """Write ``spool_dir/<version>.jsonl`` per layer plus ``manifest.json``; return layers by version.
+
+    All or nothing: spools go to a temporary sibling of ``spool_dir`` that is renamed into
+    place only once the whole export proved valid (replacing an existing ``spool_dir``).
+    On any error nothing new is left behind. ``work_dir`` receives an extracted ``.7z``
+    member (default: ``spool_dir``'s parent, so one free-space figure covers both).
+    """
+    export, spool_dir = Path(export), Path(spool_dir)
+    parent = spool_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with open_export(export, work_dir=work_dir or parent) as source:
+        check_free_space(parent, source.size, f"splitting {source.name} into layer spools")
+        tmp = parent / f".{spool_dir.name}.tmp-{uuid.uuid4().hex[:12]}"
+        tmp.mkdir()  # not mkdtemp: the spools get the usual permissions, not 0700
+        try:
+            splitter = _Splitter(source.name, tmp, source.stream)
+            with _gc_paused():
+                splitter.run()
+            layers = sorted(splitter.spools, key=lambda s: s.version)
+            manifest = {
+                "export": source.name,
+                **splitter.top,
+                "layers": [{**asdict(s), "path": s.path.name} for s in layers],
+            }
+            (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+            _move_into_place(tmp, spool_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return [replace(s, path=spool_dir / s.path.name) for s in layers]
+
+
+def read_manifest(spool_dir: Path) -> list[LayerSpool]:
+    """The layers a finished split wrote, sorted by version, with paths inside ``spool_dir``."""
+    doc = orjson.loads((Path(spool_dir) / MANIFEST).read_bytes())
+    return [LayerSpool(**{**row, "path": Path(spool_dir) / row["path"]}) for row in doc["layers"]]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The split allocates millions of short-lived, acyclic dicts and lists: refcounting frees
+    them all, and the cyclic collector would only spend time scanning them (BENCHMARKS.md)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    """Two renames on one filesystem: readers find the old spools, briefly none, or the new
+    ones, never a mix of both or a half-written layer."""
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}") if final.exists() else None
+    if old is not None:
+        final.rename(old)
+    try:
+        tmp.rename(final)
+    except BaseException:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _kind(value: object) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+class _Spool:
+    """One layer's spool while it is written: named by layer number until its version is known."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.file = path, open(path, "wb")
+        self.sha, self.reports, self.bytes = hashlib.sha256(), 0, 0
+
+    def write(self, data: bytes, reports: int) -> None:
+        self.file.write(data)
+        self.sha.update(data)
+        self.reports += reports
+        self.bytes += len(data)
+
+    def close(self, final: Path) -> tuple[int, int, str]:
+        self.file.close()
+        os.replace(self.path, final)
+        return self.reports, self.bytes, self.sha.hexdigest()
+
+
+class _Splitter:
+    """One pass over one export: before each block is read, the tree is drained."""
+
+    def __init__(self, name: str, out_dir: Path, stream: BinaryIO) -> None:
+        self.name, self.out_dir = name, out_dir
+        self.spools: list[LayerSpool] = []
+        self.top: dict[str, str | None] = {}
+        self._reader = ExportReader(name, stream, self._drain)
+        self._roots: list[dict[str, Any]] = []
+        self._seen: dict[str, int] = {}  # version -> layer number, to name repeats
+        self._layers: list[Any] | None = None  # the root's "layers" list, once started
+        self._reports: list[Any] | None = None  # the current layer's "reports", once started
+        self._number = 0  # 1-based number of the current layer
+        self._spool: _Spool | None = None
+        self._ended = False
+
+    def run(self) -> None:
+        roots = self._roots
+
+        def new_map() -> dict[str, Any]:
+            """ijson's map_type: a plain dict, but remember the first one, the root."""
+            mapping: dict[str, Any] = {}
+            if not roots:
+                roots.append(mapping)
+            return mapping
+
+        try:
+            for _ in ijson.items(self._reader, "", map_type=new_map, use_float=True, buf_size=READ_SIZE):
+                pass
+            self._ended = True
+            self._drain()
+            self._check_top()
+        except ijson.common.JSONError as exc:
+            raise self._reader.json_error(exc) from None
+        finally:
+            if self._spool is not None:
+                self._spool.file.close()
+
+    def _error(self, layer: Any, detail: str) -> ExportFormatError:
+        """An error in the current layer, named by number and, once known, version."""
+        version = layer.get("version") if type(layer) is dict else None
+        known = type(version) is str and VERSION.fullmatch(version)
+        return ExportFormatError(
+            self.name, f"layer {self._number}" + (f" ({version})" if known else ""), detail
+        )
+
+    def _check_top(self) -> None:
+        if self._layers is None:
+            raise self._reader.error('the document has no "layers" list')
+        for key in ("source", "exported_at"):
+            value = self._roots[0].get(key)
+            if value is not None and type(value) is not str:
+                raise self._reader.error(f'"{key}" must be a string, found {_kind(value)}')
+            self.top[key] = value
+
+    def _drain(self) -> None:
+        """Move finished reports to the current spool; close and drop every finished layer."""
+        layers = self._roots[0].get("layers", _MISSING) if self._roots else _MISSING
+        if layers is _MISSING:
+            return
+        if layers is not self._layers:
+            if self._layers is not None:
+                raise self._reader.error('"layers" appears twice')
+            if type(layers) is not list:
+                raise self._reader.error(f'"layers" must be a list, found {_kind(layers)}')
+            self._layers = layers
+        while layers:
+            layer, finished = layers[0], len(layers) > 1 or self._ended
+            if self._spool is None:
+                self._number += 1
+                self._spool = _Spool(self.out_dir / f"layer-{self._number:05d}.jsonl.part")
+                self._reports = None
+            if type(layer) is not dict:
+                raise self._error(layer, f"a layer must be an object, found {_kind(layer)}")
+            self._drain_reports(layer, self._spool, finished)
+            if not finished:
+                return
+            self._close_layer(layer, self._spool)
+            self._spool = None
+            del layers[0]
+
+    def _drain_reports(self, layer: dict[str, Any], spool: _Spool, finished: bool) -> None:
+        reports = layer.get("reports", _MISSING)
+        if reports is _MISSING:
+            if finished:
+                raise self._error(layer, 'the layer has no "reports" list')
+            return
+        if reports is not self._reports:
+            if self._reports is not None:
+                raise self._error(layer, '"reports" appears twice in the layer')
+            if type(reports) is not list:
+                raise self._error(layer, f'"reports" must be a list, found {_kind(reports)}')
+            self._reports = reports
+        done = len(reports) if finished else len(reports) - 1  # the last may still be building
+        if done <= 0:
+            return
+        batch = reports[:done]
+        if set(map(type, batch)) != {dict}:
+            k = next(i for i, r in enumerate(batch) if type(r) is not dict)
+            raise self._error(
+                layer, f"report {spool.reports + k + 1} must be an object, found {_kind(batch[k])}"
+            )
+        try:
+            data = b"".join(map(_dump_line, batch))
+        except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
+            raise self._error(layer, f"a report cannot be re-encoded: {exc}") from None
+        spool.write(data, done)
+        del reports[:done]
+
+    def _close_layer(self, layer: dict[str, Any], spool: _Spool) -> None:
+        version = layer.get("version", _MISSING)
+        if version is _MISSING:
+            raise self._error(layer, 'the layer has no "version"')
+        if type(version) is not str or not VERSION.fullmatch(version):
+            raise self._error(layer, f"malformed version {version!r}: expected YYYY-MM")
+        if version in self._seen:
+            raise self._error(layer, f"version {version} repeats layer {self._seen[version]}")
+        released_at = layer.get("released_at")
+        if released_at is not None and type(released_at) is not str:
+            raise self._error(layer, f'"released_at" must be a string or null, found {_kind(released_at)}')
+        final = self.out_dir / f"{version}.jsonl"
+        reports, size, digest = spool.close(final)
+        self._seen[version] = self._number
+        self.spools.append(LayerSpool(version, released_at, final, reports, size, digest))

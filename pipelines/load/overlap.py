@@ -1,0 +1,97 @@
+"""Validate layer n+1 while layer n loads: the two stages of a layer on two cores.
+
+Why: validation is Python, bound by one core's interpreter; a load is PostgreSQL's work,
+in the server's process. Run in turn, one core idles while the other works (the bench's
+profiles in BENCHMARKS.md). A layer's validation never needs the earlier layers loaded
+(their passports come from their mapped rows, ``intake.spools.earlier_passport_ids``),
+so one worker process validates every layer in order while the caller loads each layer
+as soon as it and every layer before it are valid. The outcome is the one of
+validate-all-then-load: every layer is validated, so analysts see every error at once,
+and layers load in order up to the first one that is blocked or fails.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pipelines.db.connection import connect
+from pipelines.validation.registered import registered_layer, validate_registered
+
+V = TypeVar("V")
+L = TypeVar("L")
+
+
+@dataclass(frozen=True)
+class LayerOutcome(Generic[V, L]):
+    version: str
+    validated: V
+    loaded: L | None  # None: not loaded (blocked here or by an earlier layer)
+
+
+def validate_while_loading(
+    versions: list[str],
+    validate: Callable[[str], V],
+    valid: Callable[[V], bool],
+    load: Callable[[str, V], L],
+    loaded_ok: Callable[[L], bool] = lambda _: True,
+) -> Iterator[LayerOutcome[V, L]]:
+    """Yield each layer's outcome in version order.
+
+    ``validate`` runs in one worker process (so it must be picklable: a module-level
+    function or a ``functools.partial`` of one) and returns something small and picklable;
+    ``load`` runs in the caller's process. After a layer is invalid or its load is not
+    ``loaded_ok``, later layers are still validated but not loaded."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as worker:
+        futures = [worker.submit(validate, version) for version in versions]
+        try:
+            stopped = False
+            for version, future in zip(versions, futures, strict=False):
+                validated = future.result()
+                if stopped or not valid(validated):
+                    stopped = True
+                    yield LayerOutcome(version, validated, None)
+                    continue
+                loaded = load(version, validated)
+                stopped = not loaded_ok(loaded)
+                yield LayerOutcome(version, validated, loaded)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    """What the worker sends back for one layer (the full result stays in the database)."""
+
+    version: str
+    valid: bool
+    reports: int
+    rows: int
+    errors: int
+    seconds: float
+    peak_rss_mb: float  # of the worker process so far
+
+
+def validate_in_worker(database_url: str, version: str) -> ValidationSummary:
+    """The engine's validation of one registered layer, on the worker's own connection."""
+    started = time.perf_counter()
+    with connect(database_url) as conn:
+        result = validate_registered(conn, registered_layer(conn, version))
+        conn.commit()
+    return ValidationSummary(
+        version,
+        result.valid,
+        result.reports,
+        sum(result.counts.values()),
+        len(result.errors),
+        time.perf_counter() - started,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )

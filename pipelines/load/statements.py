@@ -1,0 +1,288 @@
+"""The set-based statements of a layer load, composed from the import declarations.
+
+Every statement works on whole staging tables (no per-row round trips). Names are
+composed with psycopg.sql.Identifier; values are bound parameters. For one entity
+``T`` with staging table ``stage_T``:
+
+1. ``stage_T`` is made in one pass from the copied rows: each row's target id (existing
+   by ext_id, else pre-allocated from T's identity), its digest, and whether it changes.
+   Pre-allocating lets one INSERT write new passports whose parents are new passports of
+   the same layer, in any order: foreign keys are checked after the writes
+   (``key_checks``), and each row gets exactly one history row.
+2. Rows an analyst edited whose upstream changed are snapshotted before the update,
+   so the overwritten manual values can be reported after it.
+3. UPDATE the rows whose digest differs; INSERT the new rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from pipelines.contract.declarations import Entity, Link, MappedColumn
+
+BOOKKEEPING = ("id", "report_id", "auto_imported", "import_digest")
+
+
+CREATE_RAW = "CREATE TEMP TABLE {raw} ({columns}) ON COMMIT DROP"
+COPY_RAW = "COPY {raw} ({columns}) FROM STDIN (FORMAT csv)"
+# One pass from the copied rows to the staging table (no UPDATE of every staged row):
+# target id (existing by ext_id, else pre-allocated from T's identity), digest of the
+# data columns, new or not, and whether the write changes the row (new or digest differs).
+STAGE_ENTITY = """
+CREATE TEMP TABLE {stage} ON COMMIT DROP AS
+SELECT x.*, coalesce(x.existing_id, nextval(pg_get_serial_sequence({table_name}, 'id'))) AS id,
+       x.existing_id IS NULL AS is_new, x.digest IS DISTINCT FROM x.existing_digest AS changed
+FROM (SELECT r.*, t.id AS existing_id, t.import_digest AS existing_digest, md5(ROW({data})::text)::uuid AS digest
+      FROM {raw} r LEFT JOIN {table} t ON t.ext_id = r.ext_id) x"""
+SNAPSHOT_MANUAL = """
+CREATE TEMP TABLE {snapshot} ON COMMIT DROP AS
+SELECT t.id, t.ext_id, to_jsonb(t) AS manual, to_jsonb(h) AS imported_before
+FROM {stage} s
+JOIN {table} t ON t.id = s.id
+JOIN LATERAL (SELECT * FROM {history} h WHERE h.row_id = t.id AND h.imported
+              ORDER BY h.history_id DESC LIMIT 1) h ON true
+WHERE NOT s.is_new AND NOT t.auto_imported AND t.import_digest IS NOT NULL
+  AND t.import_digest IS DISTINCT FROM s.digest"""
+REPORT_OVERWRITES = """
+INSERT INTO loader_overwrite (report_id, table_name, row_id, ext_id, column_name, manual_value, imported_value)
+SELECT %(report_id)s, {table_name}, o.id, o.ext_id, m.key, m.value #>> '{{}}', to_jsonb(t) -> m.key #>> '{{}}'
+FROM {snapshot} o
+JOIN {table} t ON t.id = o.id
+CROSS JOIN LATERAL jsonb_each(o.manual) m
+WHERE m.key <> ALL (%(bookkeeping)s)
+  AND m.value IS DISTINCT FROM o.imported_before -> m.key
+  AND m.value IS DISTINCT FROM to_jsonb(t) -> m.key"""
+UPDATE_CHANGED = """
+UPDATE {table} t SET ({targets}, import_digest) = ({values}, r.digest)
+FROM (SELECT s.id, s.digest, {resolved} FROM {stage} s {joins} WHERE NOT s.is_new AND s.changed) r
+WHERE t.id = r.id AND t.import_digest IS DISTINCT FROM r.digest"""
+INSERT_NEW = """
+INSERT INTO {table} (id, {targets}, import_digest) OVERRIDING SYSTEM VALUE
+SELECT s.id, {resolved}, s.digest FROM {stage} s {joins} WHERE s.is_new"""
+UNRESOLVED = (
+    "SELECT s.ext_id, s.{ext} FROM {stage} s {joins} WHERE s.{ext} IS NOT NULL AND {expr} IS NULL LIMIT 1"
+)
+REMOVE_LINKS = """
+DELETE FROM {table} l USING {owner_stage} o
+WHERE l.{owner} = o.id
+  AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.{owner_ext} = o.ext_id AND s.{target} = l.{target})"""
+ADD_LINKS = """
+INSERT INTO {table} ({owner}, {target})
+SELECT DISTINCT o.id, s.{target} FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}
+WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} = s.{target})"""
+# The rows of a table a load wrote (links: a superset, every link of a staged owner), for key checks.
+WRITTEN_ENTITY_ROWS = "FROM {table} c JOIN {stage} s ON s.id = c.id AND s.changed"
+WRITTEN_LINK_ROWS = "FROM {table} c JOIN {owner_stage} s ON s.id = c.{owner}"
+
+# Key checks (pipelines/load/key_checks.py): one statement per written table: one pass over its
+# written rows; per key, their distinct parent ids, and those parents locked.
+WRITTEN = "written AS MATERIALIZED (SELECT {columns} {rows})"
+REFERENCED = "{name} AS MATERIALIZED (SELECT DISTINCT {column} AS id FROM written WHERE {column} IS NOT NULL)"
+COUNTS = """(SELECT count(*) FROM {name}),
+(SELECT count(*) FROM (SELECT 1 FROM {parent} p JOIN {name} r ON p.{parent_column} = r.id FOR KEY SHARE OF p) l)"""
+FIRST_MISSING = """
+SELECT c.{column} {rows}
+WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})
+LIMIT 1"""
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """A table the load writes and, as ``FROM ... c JOIN ...``, which of its rows it wrote."""
+
+    table: str
+    rows: sql.Composable
+    deletes: bool = False
+
+
+def stage_of(table: str) -> sql.Identifier:
+    return sql.Identifier(f"stage_{table}")
+
+
+def q(template: str, **names: sql.Composable | str) -> sql.Composed:
+    """Compose a template; plain strings become identifiers."""
+    return sql.SQL(template).format(
+        **{k: sql.Identifier(v) if isinstance(v, str) else v for k, v in names.items()}
+    )
+
+
+def _ids(names: tuple[str, ...] | list[str], prefix: str | None = None) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(prefix, n) if prefix else sql.Identifier(n) for n in names)
+
+
+def raw_of(table: str) -> sql.Identifier:
+    return sql.Identifier(f"raw_{table}")
+
+
+def create_raw(raw: sql.Identifier, columns: tuple[str, ...], types: dict[str, str]) -> sql.Composed:
+    defs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns)
+    return q(CREATE_RAW, raw=raw, columns=defs)
+
+
+def copy_raw(raw: sql.Identifier, columns: tuple[str, ...]) -> sql.Composed:
+    return q(COPY_RAW, raw=raw, columns=_ids(columns))
+
+
+def stage_entity(entity: Entity) -> sql.Composed:
+    data = _ids([c for c in entity.columns if c != entity.ext_id], "r")
+    return q(
+        STAGE_ENTITY,
+        stage=stage_of(entity.table),
+        raw=raw_of(entity.table),
+        table=entity.table,
+        table_name=sql.Literal(entity.table),
+        data=data,
+    )
+
+
+def stage_types(entity_columns: tuple[MappedColumn, ...], target: dict[str, str]) -> dict[str, str]:
+    """Mapped columns take their target column's type; ext_id references stay text."""
+    return {c.name: "text" if c.resolves else target[c.table_column] for c in entity_columns}
+
+
+def _parent_resolution(entity: Entity) -> tuple[sql.Composable, dict[str, sql.Composable]]:
+    """JOIN clauses and, per parent column, the expression giving the parent's id.
+
+    An enclosing parent is always in the same layer (its staging table); a reference
+    (passport.parent_id) may be in the layer or only in the database."""
+    joins: list[sql.Composable] = []
+    exprs: dict[str, sql.Composable] = {}
+    enclosing = entity.enclosing.column if entity.enclosing else None
+    for n, column in enumerate(c for c in entity.mapped_columns if c.resolves):
+        in_stage, in_table = sql.Identifier(f"ps{n}"), sql.Identifier(f"pt{n}")
+        parent_table = str(column.resolves)  # entity kinds are their tables' names
+        joins.append(
+            sql.SQL("{kind} JOIN {stage} {alias} ON {alias}.ext_id = s.{col}").format(
+                kind=sql.SQL("" if column.name == enclosing else "LEFT"),
+                stage=stage_of(parent_table),
+                alias=in_stage,
+                col=sql.Identifier(column.name),
+            )
+        )
+        if column.name == enclosing:
+            exprs[column.name] = sql.SQL("{}.id").format(in_stage)
+            continue
+        joins.append(
+            sql.SQL("LEFT JOIN {table} {alias} ON {alias}.ext_id = s.{col}").format(
+                table=sql.Identifier(parent_table), alias=in_table, col=sql.Identifier(column.name)
+            )
+        )
+        exprs[column.name] = sql.SQL("coalesce({}.id, {}.id)").format(in_stage, in_table)
+    return sql.SQL(" ").join(joins), exprs
+
+
+def resolved_items(entity: Entity) -> tuple[list[sql.Composable], sql.Composable, dict[str, sql.Composable]]:
+    """(select items in table_columns order, joins, parent expressions) for UPDATE/INSERT."""
+    joins, exprs = _parent_resolution(entity)
+    items = [exprs.get(c.name, sql.Identifier("s", c.name)) for c in entity.mapped_columns]
+    return items, joins, exprs
+
+
+def update_changed(entity: Entity) -> sql.Composed:
+    items, joins, _ = resolved_items(entity)
+    names = list(entity.table_columns)
+    aliased = sql.SQL(", ").join(
+        sql.SQL("{} AS {}").format(item, sql.Identifier(name))
+        for item, name in zip(items, names, strict=False)
+    )
+    return q(
+        UPDATE_CHANGED,
+        table=entity.table,
+        targets=_ids(names),
+        values=_ids(names, "r"),
+        resolved=aliased,
+        stage=stage_of(entity.table),
+        joins=joins,
+    )
+
+
+def insert_new(entity: Entity) -> sql.Composed:
+    items, joins, _ = resolved_items(entity)
+    return q(
+        INSERT_NEW,
+        table=entity.table,
+        targets=_ids(list(entity.table_columns)),
+        resolved=sql.SQL(", ").join(items),
+        stage=stage_of(entity.table),
+        joins=joins,
+    )
+
+
+def unresolved_checks(entity: Entity) -> list[sql.Composed]:
+    _, joins, exprs = resolved_items(entity)
+    return [
+        q(UNRESOLVED, ext=name, stage=stage_of(entity.table), joins=joins, expr=expr)
+        for name, expr in exprs.items()
+    ]
+
+
+def snapshot_manual(entity: Entity) -> sql.Composed:
+    return q(
+        SNAPSHOT_MANUAL,
+        snapshot=f"manual_{entity.table}",
+        stage=stage_of(entity.table),
+        table=entity.table,
+        history=f"{entity.table}_history",
+    )
+
+
+def report_overwrites(entity: Entity) -> sql.Composed:
+    return q(
+        REPORT_OVERWRITES,
+        table_name=sql.Literal(entity.table),
+        snapshot=f"manual_{entity.table}",
+        table=entity.table,
+    )
+
+
+def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed]:
+    names: dict[str, sql.Composable | str] = dict(
+        table=link.table,
+        owner_stage=stage_of(owner.table),
+        stage=stage_of(link.table),
+        owner=link.owner_column,
+        owner_ext=link.owner_ext_column,
+        target=link.target_column,
+    )
+    return q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
+
+
+def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
+    """Every table a load writes, with the rows it may have written; links are also deleted from."""
+    written: list[WrittenRows] = []
+    for entity in entities:
+        written.append(
+            WrittenRows(
+                entity.table, q(WRITTEN_ENTITY_ROWS, table=entity.table, stage=stage_of(entity.table))
+            )
+        )
+        written += [
+            WrittenRows(
+                link.table,
+                q(
+                    WRITTEN_LINK_ROWS,
+                    table=link.table,
+                    owner_stage=stage_of(entity.table),
+                    owner=link.owner_column,
+                ),
+                deletes=True,
+            )
+            for link in entity.links
+        ]
+    return tuple(written)
+
+
+def analyze_stage(entity: Entity) -> sql.Composed:
+    """Statistics for what the load joins and filters on only: the other columns' cost ANALYZE time."""
+    columns = ["ext_id", "id", "is_new", "changed", *(c.name for c in entity.mapped_columns if c.resolves)]
+    return q("ANALYZE {stage} ({columns})", stage=stage_of(entity.table), columns=_ids(columns))
+
+
+def analyze_link_stage(link: Link) -> sql.Composed:
+    return q(
+        "ANALYZE {stage} ({columns})",
+        stage=stage_of(link.table),
+        columns=_ids([link.owner_ext_column, link.target_column]),
+    )

@@ -1,0 +1,196 @@
+"""Load one validated layer in one transaction: COPY the mapped rows, upsert by ext_id.
+
+The caller's connection must have no transaction open: the load is its own
+transaction, so a failure anywhere (or a killed process) leaves the database
+exactly as it was. History and import flags are written by the triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.pq import TransactionStatus
+from psycopg.types.json import Jsonb
+
+from pipelines.contract.declarations import ENTITIES, Entity
+from pipelines.core import locks
+from pipelines.core.exceptions import TerminalError
+from pipelines.db.connection import one_row
+from pipelines.db.sql_text import read_sql
+from pipelines.load import statements
+from pipelines.load.key_checks import check_written, plan_key_checks, row_checks_skipped
+from pipelines.load.order import check_ready
+
+AfterLoad = Callable[[psycopg.Connection, "LoadResult"], object]
+COPY_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    staged: int
+    created: int
+    updated: int
+    removed: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.staged - self.created - self.updated
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "staged": self.staged,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+        }
+
+
+@dataclass
+class LoadResult:
+    version: str
+    report_id: int
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    overwrites: int = 0
+    touched_passports: list[int] = field(default_factory=list)
+    key_checks: str = ""  # "set-based", or "row by row (why)": see key_checks
+    parents_locked: int = 0
+
+    @property
+    def writes(self) -> int:
+        return sum(c.created + c.updated + c.removed for c in self.tables.values())
+
+
+def load_layer(
+    conn: psycopg.Connection,
+    version: str,
+    entities: tuple[Entity, ...] = ENTITIES,
+    after_load: AfterLoad | None = None,
+) -> LoadResult:
+    """Load the validated rows of ``version``; refuses out of order or unvalidated layers.
+
+    ``after_load`` runs inside the same transaction (e.g. refreshing a read model for the
+    touched passports), so what depends on the layer commits or rolls back with it."""
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        raise TerminalError("a layer load is its own transaction: commit or roll back the connection first")
+    with conn.transaction():
+        conn.execute(locks.XACT_LOCK, (locks.IMPORT,))
+        ready = check_ready(conn, version)
+        conn.execute(read_sql("load/begin_import"), (ready.report_id,))
+        conn.execute("SET LOCAL work_mem = '256MB'")
+        result = LoadResult(version, ready.report_id)
+        staged = _stage_all(conn, ready.mapped_path, entities)
+        for entity in entities:
+            _refuse_unresolved(conn, entity, version)
+            conn.execute(statements.snapshot_manual(entity))
+        plan = plan_key_checks(conn, statements.written_rows(entities))
+        with row_checks_skipped(conn, plan):
+            for entity in entities:
+                created = conn.execute(statements.insert_new(entity)).rowcount
+                updated = conn.execute(statements.update_changed(entity)).rowcount
+                result.tables[entity.table] = TableCounts(staged[entity.table], created, updated)
+            for entity in entities:
+                for link in entity.links:
+                    remove, add = statements.link_statements(link, entity)
+                    removed = conn.execute(remove).rowcount
+                    added = conn.execute(add).rowcount
+                    result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
+        result.parents_locked = check_written(conn, plan, version)
+        result.key_checks = plan.description
+        for entity in entities:
+            result.overwrites += conn.execute(
+                statements.report_overwrites(entity),
+                {"report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)},
+            ).rowcount
+        result.touched_passports = [i for (i,) in conn.execute(read_sql("load/touched_passports"))]
+        if after_load is not None:
+            after_load(conn, result)
+        counts = {t: c.as_dict() for t, c in result.tables.items()} | {"overwrites": result.overwrites}
+        conn.execute(
+            read_sql("load/record_loaded"),
+            {
+                "counts": Jsonb(counts),
+                "content_sha256": ready.sha256,
+                "file_id": ready.file_id,
+                "report_id": ready.report_id,
+            },
+        )
+    return result
+
+
+def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...]) -> dict[str, int]:
+    """Create and fill every staging table from the mapped CSV files; rows per table.
+
+    An entity's rows are copied into a raw table, then staged in one pass with their ids
+    and digests (``statements.stage_entity``); a link's rows are its staging table as copied."""
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    staged: dict[str, int] = {}
+    for entity in entities:
+        target: dict[str, str] = dict(conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall())
+        raw = statements.raw_of(entity.table)
+        _copy(
+            conn,
+            folder,
+            manifest,
+            entity.table,
+            raw,
+            entity.columns,
+            statements.stage_types(entity.mapped_columns, target),
+        )
+        staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
+        conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
+        conn.execute(statements.analyze_stage(entity))
+        for link in entity.links:
+            link_types: dict[str, str] = dict(
+                conn.execute(read_sql("load/target_types"), (link.table,)).fetchall()
+            )
+            types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
+            _copy(conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types)
+            conn.execute(statements.analyze_link_stage(link))
+            staged[link.table] = _count(conn, link.table)
+    return staged
+
+
+def _copy(
+    conn: psycopg.Connection,
+    folder: Path,
+    manifest: dict,
+    table: str,
+    into: sql.Identifier,
+    columns: tuple[str, ...],
+    types: dict[str, str],
+) -> None:
+    if tuple(manifest[table]["columns"]) != columns:
+        raise TerminalError(
+            f"{folder}: {table}.csv has columns {manifest[table]['columns']}, the import "
+            f"declarations expect {list(columns)}: validate the layer again"
+        )
+    conn.execute(statements.create_raw(into, columns, types))
+    with (
+        conn.cursor().copy(statements.copy_raw(into, columns)) as copy,
+        open(folder / manifest[table]["file"], "rb") as f,
+    ):
+        while block := f.read(COPY_BLOCK):
+            copy.write(block)
+
+
+def _count(conn: psycopg.Connection, table: str) -> int:
+    return int(
+        one_row(conn, statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table)))[0]
+    )
+
+
+def _refuse_unresolved(conn: psycopg.Connection, entity: Entity, version: str) -> None:
+    """Validation reports unknown parents; this guards the load should one slip through."""
+    for check in statements.unresolved_checks(entity):
+        row = conn.execute(check).fetchone()
+        if row:
+            raise TerminalError(
+                f"layer {version}: {entity.kind} {row[0]} refers to {row[1]}, "
+                "which is in neither the database nor the layer"
+            )

@@ -1,0 +1,71 @@
+"""The mapped rows of a layer: one COPY-ready CSV per table, written during validation.
+
+Validation already converts every value (enum ids, profile ids, ISO dates, decimals
+with a point), so it writes the converted rows once and the loader COPYs them
+without converting anything again: ``COPY t (columns) FROM STDIN (FORMAT csv)``,
+no header, an empty unquoted field is NULL. The column lists come from the import
+declarations and are repeated in ``manifest.json`` beside the files.
+
+The files are only loadable when the layer validated without errors: a cell whose
+value was an error is empty, and a duplicated record's second copy is left out.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Final
+
+import orjson
+
+from pipelines.contract.declarations import Entity
+
+BUFFER: Final = 1 << 20
+MANIFEST: Final = "manifest.json"
+RowWriter = Callable[[Sequence[object]], object]
+
+
+class MappedFiles:
+    """Open CSV writers for every entity table and link table of the declarations."""
+
+    def __init__(self, folder: Path, entities: Iterable[Entity]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.columns: dict[str, tuple[str, ...]] = {}
+        for entity in entities:
+            self.columns[entity.table] = entity.columns
+            for link in entity.links:
+                self.columns[link.table] = link.columns
+        self.paths = {table: folder / f"{table}.csv" for table in self.columns}
+        self._files: dict[str, IO[str]] = {}
+        self._writers: dict[str, RowWriter] = {}
+
+    def __enter__(self) -> MappedFiles:
+        for table, path in self.paths.items():
+            handle = open(path, "w", newline="", encoding="utf-8", buffering=BUFFER)
+            self._files[table] = handle
+            # QUOTE_MINIMAL quotes text holding a comma, quote or line break; None is an empty field.
+            self._writers[table] = csv.writer(handle, lineterminator="\n").writerow
+        return self
+
+    def writer(self, table: str) -> RowWriter:
+        return self._writers[table]
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
+
+    def write_manifest(self, counts: dict[str, int]) -> Path:
+        """Tables, files, column lists and row counts, for the loader and for people."""
+        manifest = {
+            table: {"file": path.name, "columns": list(self.columns[table]), "rows": counts.get(table, 0)}
+            for table, path in self.paths.items()
+        }
+        path = self.folder / MANIFEST
+        path.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        return path

@@ -1,0 +1,292 @@
+"""The hot path: one report -> mapped rows and analyst errors, following the declarations.
+
+The declarations (pipelines.contract.declarations) are compiled once per layer into plans
+of plain tuples with bound converters, so the per-value work is a dict lookup, an
+emptiness test and one converter call; exceptions happen only on errors. Records
+are walked as the dicts ``orjson.loads`` returns: building pydantic models per
+report would add about a third to the pass (measured; see README, *Validation*)
+and could not report the spec's six codes per field anyway.
+
+Duplicated ext_ids are found per entity kind with one set each; parent references
+(``passport.parent_id``) are only collected here, because a parent may come later
+in the same layer; pipelines.validation.parents resolves them after the pass.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Final
+
+from pipelines.contract.analyst_errors import Blank, ErrorCode, ErrorLog, Invalid
+from pipelines.contract.converters import Converter, bind
+from pipelines.contract.declarations import Entity, Field, Nested, ParentLink
+from pipelines.validation.lookups import Lookups
+from pipelines.validation.mapped_files import MappedFiles, RowWriter
+from pipelines.validation.unresolved import Place, Unresolved
+
+PLAIN, NESTED, REFERENCE = 0, 1, 2
+# (key, label, convert, required, shape): shape PLAIN converts; NESTED holds its inner ops in
+# the convert slot; REFERENCE holds the referenced entity kind there.
+Op = tuple[str, str, Any, bool, int]
+Json = Any  # a value as orjson.loads returns it: the mapper checks its type before use
+REQUIRED: Final = ErrorCode.REQUIRED
+CANT_PARSE: Final = ErrorCode.CANT_PARSE
+
+
+class _Plan:
+    """One entity compiled for a layer: ops in row order, children, links, its writer and id set."""
+
+    __slots__ = (
+        "children",
+        "enclosed",
+        "id_key",
+        "kind",
+        "links",
+        "ops",
+        "references",
+        "rows",
+        "seen",
+        "table",
+        "write",
+    )
+
+    def __init__(self, entity: Entity, lookups: Lookups, files: MappedFiles) -> None:
+        self.kind, self.table, self.id_key = entity.kind, entity.table, entity.id_key
+        self.enclosed = entity.enclosing is not None
+        self.ops: tuple[Op, ...] = tuple(_op(item, lookups) for item in entity.items)
+        self.children = tuple((c.key, _Plan(c.entity, lookups, files)) for c in entity.children)
+        self.links = tuple(
+            (link.key, bind(link.convert, lookups), files.writer(link.table), link.table)
+            for link in entity.links
+        )
+        self.write: RowWriter = files.writer(entity.table)
+        self.seen: set[str] = set()
+        self.rows = 0
+        # referenced ext_id -> [(referencing ext_id, its passport ext_id, field, target entity kind)]
+        self.references: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
+
+
+def _field_op(field: Field, label: str, lookups: Lookups) -> Op:
+    return (field.key, label, bind(field.convert, lookups), field.required, PLAIN)
+
+
+def _op(item: Field | Nested | ParentLink, lookups: Lookups) -> Op:
+    if isinstance(item, Nested):
+        inner = tuple(_field_op(f, f"{item.key}.{f.key}", lookups) for f in item.fields)
+        return (item.key, item.key, inner, False, NESTED)
+    if isinstance(item, ParentLink):
+        return (item.key or "", item.key or "", item.entity, False, REFERENCE)
+    return _field_op(item, item.key, lookups)
+
+
+def _empty(value: Json) -> bool:
+    return value is None or (value.__class__ is str and (not value or value.isspace()))
+
+
+class RecordMapper:
+    """Maps the reports of one layer; keeps counts, ids and parent references for afterwards."""
+
+    def __init__(
+        self, root: Entity, lookups: Lookups, files: MappedFiles, log: ErrorLog, unresolved: Unresolved
+    ) -> None:
+        self.root = _Plan(root, lookups, files)
+        self.log, self.unresolved = log, unresolved
+        self.link_rows = {table: 0 for plan in self.plans() for _, _, _, table in plan.links}
+
+    def map_report(self, report: Json) -> None:
+        self._map(self.root, report, None, None, True)
+
+    def plans(self) -> list[_Plan]:
+        """Every compiled entity, parents first."""
+        found, todo = [], [self.root]
+        while todo:
+            plan = todo.pop(0)
+            found.append(plan)
+            todo.extend(child for _, child in plan.children)
+        return found
+
+    def counts(self) -> dict[str, int]:
+        """Mapped rows written per table, link tables included."""
+        return {plan.table: plan.rows for plan in self.plans()} | dict(self.link_rows)
+
+    def _map(self, plan: _Plan, record: Json, passport: str | None, parent: str | None, emit: bool) -> None:
+        """One record and, recursively, its children and links. The plain-field loop is inlined:
+        it runs for every value of the export."""
+        kind = plan.kind
+        if record.__class__ is not dict:
+            self._error(
+                CANT_PARSE, kind, None, passport, plan.id_key, record, f"a {kind} must be a JSON object"
+            )
+            return
+        ext, emit = self._ext_id(plan, record, passport, emit)
+        if passport is None and plan is self.root:
+            passport = ext
+        row: list[object] = [ext, parent] if plan.enclosed else [ext]
+        append, get = row.append, record.get
+        for key, label, convert, required, shape in plan.ops:
+            value = get(key)
+            if shape:
+                if shape == NESTED:
+                    row.extend(self._nested(key, convert, value, kind, ext, passport))
+                else:
+                    append(self._reference(plan, label, convert, value, kind, ext, passport))
+                continue
+            if value is None or value == "":
+                append(None)
+                if required:
+                    self._error(
+                        REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)"
+                    )
+                continue
+            try:
+                append(convert(value))
+            except Blank:
+                append(None)
+                if required:
+                    self._error(
+                        REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)"
+                    )
+            except Invalid as invalid:
+                append(None)
+                self._invalid(invalid, kind, ext, passport, label, value)
+        if emit:
+            plan.write(row)
+            plan.rows += 1
+        for key, child in plan.children:
+            items = get(key)
+            if items is None:
+                continue
+            if items.__class__ is not list:
+                self._error(CANT_PARSE, kind, ext, passport, key, items, f"{key} must be a list")
+                continue
+            for item in items:
+                self._map(child, item, passport, ext, emit)
+        for key, convert, write, table in plan.links:
+            names = get(key)
+            if names is not None:
+                self._link(names, key, convert, write if emit else None, table, kind, ext, passport)
+
+    def _ext_id(
+        self, plan: _Plan, record: dict[str, Json], passport: str | None, emit: bool
+    ) -> tuple[str | None, bool]:
+        """The record's id; a missing, malformed or repeated id means its rows cannot be written."""
+        ext = record.get(plan.id_key)
+        kind = plan.kind
+        if _empty(ext):
+            self._error(REQUIRED, kind, None, passport, plan.id_key, ext, f"{kind} {plan.id_key} is required")
+            return None, False
+        if ext.__class__ is not str:
+            self._error(
+                CANT_PARSE, kind, None, passport, plan.id_key, ext, f"{kind} {plan.id_key} must be text"
+            )
+            return None, False
+        if ext in plan.seen:
+            self._error(
+                ErrorCode.DUPLICATED_EXT_IDS,
+                kind,
+                ext,
+                passport if passport else ext,
+                plan.id_key,
+                ext,
+                f"{kind} {ext} appears more than once in layer {self.log.version}",
+            )
+            return ext, False
+        plan.seen.add(ext)
+        return ext, emit
+
+    def _cell(self, op: Op, value: Json, kind: str, ext: str | None, passport: str | None) -> str | None:
+        """One plain field outside the inlined loop (nested objects)."""
+        _, label, convert, required, _ = op
+        try:
+            if value is None or value == "":
+                raise Blank
+            return convert(value)
+        except Blank:
+            if required:
+                self._error(
+                    REQUIRED, kind, ext, passport, label, value, f"{label} is required (missing or empty)"
+                )
+        except Invalid as invalid:
+            self._invalid(invalid, kind, ext, passport, label, value)
+        return None
+
+    def _nested(
+        self, key: str, ops: tuple[Op, ...], value: Json, kind: str, ext: str | None, passport: str | None
+    ) -> list[str | None]:
+        """All inner columns empty when the object is absent or empty; else each inner field as usual."""
+        if value is None or (value.__class__ is dict and all(_empty(v) for v in value.values())):
+            return [None] * len(ops)
+        if value.__class__ is not dict:
+            self._error(CANT_PARSE, kind, ext, passport, key, value, f"{key} must be an object")
+            return [None] * len(ops)
+        get = value.get
+        return [self._cell(op, get(op[0]), kind, ext, passport) for op in ops]
+
+    def _reference(
+        self,
+        plan: _Plan,
+        label: str,
+        target: str,
+        value: Json,
+        kind: str,
+        ext: str | None,
+        passport: str | None,
+    ) -> str | None:
+        """An ext_id of another record: kept as written, resolved after the pass."""
+        if _empty(value):
+            return None
+        if value.__class__ is not str:
+            self._error(CANT_PARSE, kind, ext, passport, label, value, f"{label} must be text (an id)")
+            return None
+        if ext is not None:
+            plan.references[value].append((ext, passport, label, target))
+        return value
+
+    def _link(
+        self,
+        names: Json,
+        key: str,
+        convert: Converter,
+        write: RowWriter | None,
+        table: str,
+        kind: str,
+        ext: str | None,
+        passport: str | None,
+    ) -> None:
+        """One link row per distinct target: two spellings of one person are one crew member."""
+        if names.__class__ is not list:
+            self._error(CANT_PARSE, kind, ext, passport, key, names, f"{key} must be a list")
+            return
+        targets: dict[str, None] = {}
+        for name in names:
+            try:
+                if name is None or name == "":
+                    raise Blank
+                targets[convert(name)] = None
+            except Blank:
+                self._error(REQUIRED, kind, ext, passport, key, name, f"an entry of {key} is empty")
+            except Invalid as invalid:
+                self._invalid(invalid, kind, ext, passport, key, name)
+        if write is not None and ext is not None:
+            for target in targets:
+                write((ext, target))
+            self.link_rows[table] += len(targets)
+
+    def _invalid(
+        self, invalid: Invalid, kind: str, ext: str | None, passport: str | None, label: str, value: Json
+    ) -> None:
+        self._error(invalid.code, kind, ext, passport, label, value, invalid.message)
+        if invalid.target is not None:
+            self.unresolved.note(invalid.target, value, Place(kind, ext, passport, label))
+
+    def _error(
+        self,
+        code: ErrorCode,
+        kind: str,
+        ext: str | None,
+        passport: str | None,
+        label: str,
+        value: object,
+        message: str,
+    ) -> None:
+        self.log.add(code, kind, ext, passport, label, value, message)

@@ -1,0 +1,50 @@
+"""Validate a registered layer: find its spool, its earlier unloaded layers, where its rows go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from pipelines.core.exceptions import TerminalError
+from pipelines.db.sql_text import read_sql
+from pipelines.intake.registered_layers import (
+    RegisteredLayer,
+    last_loaded,
+    newest_layer,
+)
+from pipelines.intake.spools import earlier_passport_ids
+from pipelines.validation.spool_pass import ValidationResult, validate_layer
+
+
+def mapped_dir(layer: RegisteredLayer) -> Path:
+    """Mapped rows live beside the spool they came from: spool/<file sha>/<version>.mapped/."""
+    return layer.spool_path.parent / f"{layer.version}.mapped"
+
+
+def registered_layer(conn: psycopg.Connection, version: str) -> RegisteredLayer:
+    layer = newest_layer(conn, version)
+    if layer is None:
+        raise TerminalError(
+            f"no registered export holds layer {version}: drop an export or run `strata register`"
+        )
+    return layer
+
+
+def validate_registered(conn: psycopg.Connection, layer: RegisteredLayer) -> ValidationResult:
+    """Validate the layer; parents may be in earlier layers of the same export not loaded yet."""
+    earlier = earlier_passport_ids(layer.spool_path.parent, layer.version, after=last_loaded(conn))
+    result = validate_layer(
+        conn, layer.spool_path, mapped_dir(layer), earlier_passports=earlier, version=layer.version
+    )
+    with conn.transaction():
+        conn.execute(
+            read_sql("load/record_validated"),
+            {
+                "mapped_path": str(mapped_dir(layer)),
+                "sha256": layer.sha256,
+                "file_id": layer.file_id,
+                "report_id": result.report_id,
+            },
+        )
+    return result

@@ -1,0 +1,145 @@
+"""Validate one layer: a single streaming pass over its spool, errors stored, mapped rows written.
+
+The flow (docs/architecture.md#flow: raw_layer -> check layer_is_valid -> loaded_layer):
+
+1. check the import declarations against the catalog (pipelines.contract.catalog_check);
+2. read the reference data once (vocabularies, profiles: pipelines.validation.lookups);
+3. one pass: ``orjson.loads`` per line, each report mapped by the declarations
+   (pipelines.validation.record_mapper) into COPY-ready CSVs, errors into an ``ErrorLog``;
+4. resolve parent references (same layer, earlier layers, our database);
+5. store the layer's loader_report row and its errors in one transaction.
+
+Memory stays bounded by the layer's distinct ids (for duplicate and parent checks)
+and its distinct spellings, never by the spool's size. The Dagster asset check
+calls ``validate_layer`` and ``pipelines.fixups.layer_folder.write_layer_folder``.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import psycopg
+
+from pipelines.contract.analyst_errors import (
+    AnalystError,
+    ErrorCode,
+    ErrorLog,
+    counts_by_code,
+)
+from pipelines.contract.catalog_check import check_declarations
+from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
+from pipelines.intake.spools import read_lines, version_of
+from pipelines.validation.lookups import read_lookups
+from pipelines.validation.mapped_files import MappedFiles
+from pipelines.validation.outcome_store import store_validation
+from pipelines.validation.parents import resolve_references
+from pipelines.validation.record_mapper import RecordMapper
+from pipelines.validation.unresolved import Unresolved
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What a layer's validation found and wrote."""
+
+    version: str
+    report_id: int
+    reports: int
+    counts: dict[str, int]
+    errors: list[AnalystError]
+    by_code: dict[str, int]
+    mapped: dict[str, Path]
+    manifest: Path
+    unresolved: Unresolved = field(repr=False)
+    seconds: float = 0.0
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def status(self) -> str:
+        return "validated" if self.valid else "invalid"
+
+
+def validate_layer(
+    conn: psycopg.Connection,
+    spool: Path,
+    mapped_dir: Path,
+    *,
+    earlier_passports: Collection[str] = frozenset(),
+    version: str | None = None,
+    root: Entity = ROOT,
+) -> ValidationResult:
+    """Validate ``spool`` (``<version>.jsonl``); write mapped CSVs to ``mapped_dir``; store the errors.
+
+    ``earlier_passports``: passport ext_ids of earlier layers not loaded yet
+    (``pipelines.intake.spools.earlier_passport_ids``). Commits its writes unless the
+    caller holds a transaction open on ``conn``.
+    """
+    started = time.perf_counter()
+    version = version or version_of(spool)
+    entities = walk(root)
+    check_declarations(conn, entities)
+    lookups = read_lookups(conn, vocabularies_of(entities))
+    log, unresolved = ErrorLog(version), Unresolved()
+    with MappedFiles(mapped_dir, entities) as files:
+        mapper = RecordMapper(root, lookups, files, log, unresolved)
+        reports = _single_pass(spool, mapper, log, root)
+        counts = mapper.counts()
+        manifest = files.write_manifest(counts)
+    unresolved.suggest_people(lookups.people.nearest)
+    plans = mapper.plans()
+    kinds = {entity.kind: entity for entity in entities}
+    in_layer = {plan.kind: plan.seen for plan in plans}
+    for plan in plans:
+        resolve_references(
+            conn, plan.kind, plan.references, in_layer, {"passport": earlier_passports}, kinds, log
+        )
+    errors = log.errors()
+    report_id = store_validation(conn, version, errors, reports, {"reports": reports, **counts})
+    return ValidationResult(
+        version,
+        report_id,
+        reports,
+        counts,
+        errors,
+        counts_by_code(errors),
+        dict(files.paths),
+        manifest,
+        unresolved,
+        time.perf_counter() - started,
+    )
+
+
+def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity) -> int:
+    """Map every line; return the number of reports. The cyclic GC is paused: parsed reports
+    hold no cycles, and its collections while the id sets grow are pure cost (BENCHMARKS.md)."""
+    loads, decode_error, reports = orjson.loads, orjson.JSONDecodeError, 0
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for number, line in read_lines(spool):
+            reports += 1
+            try:
+                report = loads(line)
+            except decode_error as exc:
+                log.add(
+                    ErrorCode.CANT_PARSE,
+                    root.kind,
+                    None,
+                    None,
+                    "report",
+                    f"line {number}",
+                    f"line {number} of the layer is not JSON: {exc}",
+                )
+                continue
+            mapper.map_report(report)
+    finally:
+        if enabled:
+            gc.enable()
+    return reports

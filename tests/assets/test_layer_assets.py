@@ -1,0 +1,77 @@
+"""The layer flow through Dagster, in process: raw_layer (+ blocking check) then loaded_layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+
+from assets.loaded_layer import loaded_layer
+from assets.raw_layer import raw_layer
+from pipelines.intake.registration import register
+from pipelines.sample.export import write_sample
+from pipelines.seed.seeding import seed
+from resources.database import DatabaseResource
+
+
+@pytest.fixture
+def database(db_url: str, tmp_path: Path) -> DatabaseResource:
+    return DatabaseResource(database_url=db_url, strata_home=str(tmp_path / "home"))
+
+
+def _prepare(database: DatabaseResource, tmp_path: Path, dirty: bool) -> dict:
+    expected = write_sample(tmp_path / "s", seed=7, passports=80, layers=2, dirty=dirty)
+    with database.connect() as conn:
+        seed(conn, tmp_path / "s" / "reference")
+        register(conn, tmp_path / "s" / "export.json", database.settings().home)
+    return expected
+
+
+def _run(database: DatabaseResource, version: str, instance: DagsterInstance):
+    return materialize(
+        [raw_layer, loaded_layer],
+        partition_key=version,
+        resources={"database": database},
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
+def _check(result, name: str):
+    [evaluation] = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+    return evaluation
+
+
+def test_a_valid_layer_loads_with_counts_in_metadata(database, tmp_path) -> None:
+    expected = _prepare(database, tmp_path, dirty=False)
+    first = expected["layers"][0]
+    with DagsterInstance.ephemeral() as instance:
+        result = _run(database, first["version"], instance)
+    assert result.success
+    assert _check(result, "layer_is_valid").passed
+    [loaded] = result.asset_materializations_for_node("loaded_layer")
+    meta = {k: v.value for k, v in loaded.metadata.items()}
+    assert meta["passport_created"] + meta["passport_updated"] == first["reports"]
+    assert meta["maintenance_crew_created"] == first["crew_links"]
+    assert meta["key_checks"] == "set-based"  # the test server's superuser may skip the per-row checks
+    assert _check(result, "manual_edits_kept").passed
+    with database.connect() as conn:
+        overview = conn.execute("SELECT count(*) FROM passport_overview").fetchone()[0]
+    assert overview == first["reports"]  # refreshed for the touched passports in the same transaction
+
+
+def test_a_layer_with_analyst_errors_never_loads(database, tmp_path) -> None:
+    expected = _prepare(database, tmp_path, dirty=True)
+    first = expected["layers"][0]
+    with DagsterInstance.ephemeral() as instance:
+        result = _run(database, first["version"], instance)
+        assert not result.success
+        check = _check(result, "layer_is_valid")
+        assert not check.passed
+        meta = {k: v.value for k, v in check.metadata.items()}
+        assert meta["errors"] == len(first["errors"])
+        assert Path(meta["errors_csv"]).is_file() and "| code |" in meta["preview"]
+        assert instance.get_latest_materialization_event(AssetKey("loaded_layer")) is None
+    with database.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone() == (0,)

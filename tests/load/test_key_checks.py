@@ -1,0 +1,123 @@
+"""Foreign keys checked set-based during a load: gaps refused, parents locked, fallbacks honest."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import orjson
+import psycopg
+import pytest
+
+from pipelines.contract.declarations import ENTITIES
+from pipelines.core.settings import StrataHome
+from pipelines.db.counts import table_counts
+from pipelines.load import statements
+from pipelines.load.key_checks import MissingParent, plan_key_checks
+from pipelines.load.transaction import load_layer
+from pipelines.sample.export import write_sample
+from pipelines.seed.seeding import seed
+from pipelines.validation.registered import registered_layer, validate_registered
+from tests.support.load_checks import IMPORTED, load_export
+
+
+@pytest.fixture
+def first_layer(tmp_path: Path, conn: psycopg.Connection) -> str:
+    """A sample export registered and its first layer validated, nothing loaded."""
+    write_sample(tmp_path / "sample", seed=11, passports=120, layers=2)
+    seed(conn, tmp_path / "sample" / "reference")
+    home = StrataHome(tmp_path / "home").ensure()
+    load_export(conn, tmp_path / "sample" / "export.json", home, through="0000-00")  # registers only
+    version = conn.execute("SELECT min(version) FROM loader_file_layer").fetchone()[0]
+    assert validate_registered(conn, registered_layer(conn, version)).valid
+    conn.commit()
+    return version
+
+
+def _deletable_inspector(conn: psycopg.Connection, version: str) -> int:
+    """A profile the validated layer's passports name as inspector that nothing refers to yet."""
+    folder = Path(
+        conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s", (version,)).fetchone()[0]
+    )
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())["passport"]
+    at = manifest["columns"].index("inspector_id")
+    with open(folder / manifest["file"], newline="") as f:
+        used = sorted({int(row[at]) for row in csv.reader(f) if row[at]})
+    for candidate in used:
+        try:
+            with conn.transaction():
+                conn.execute("DELETE FROM profile WHERE id = %s", (candidate,))
+                raise _TryOnly
+        except psycopg.errors.ForeignKeyViolation:
+            continue
+        except _TryOnly:
+            conn.commit()
+            return candidate
+    raise AssertionError(f"every inspector the layer names ({len(used)}) is referenced already")
+
+
+class _TryOnly(Exception):
+    """Rolls back a trial delete."""
+
+
+def test_a_parent_deleted_after_validation_is_refused_by_name(conn, first_layer) -> None:
+    inspector = _deletable_inspector(conn, first_layer)
+    conn.execute("DELETE FROM profile WHERE id = %s", (inspector,))
+    conn.commit()
+    before = table_counts(conn, IMPORTED)
+    conn.commit()
+    with pytest.raises(
+        MissingParent, match=rf"passport\.inspector_id -> profile\.id = {inspector} refers to a row"
+    ):
+        load_layer(conn, first_layer)
+    assert table_counts(conn, IMPORTED) == before
+    assert conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone() == (
+        0,
+    )
+
+
+def test_the_load_locks_the_parents_it_refers_to_until_it_commits(conn, db_url, first_layer) -> None:
+    inspector = _deletable_inspector(conn, first_layer)
+    attempts: list[str] = []
+    conn.commit()
+
+    def analyst_deletes_the_parent(_conn: psycopg.Connection, _result: object) -> None:
+        with psycopg.connect(db_url, autocommit=True) as analyst:
+            analyst.execute("SET lock_timeout = '300ms'")
+            try:
+                analyst.execute("DELETE FROM profile WHERE id = %s", (inspector,))
+                attempts.append("deleted")
+            except psycopg.errors.LockNotAvailable:
+                attempts.append("blocked")
+
+    result = load_layer(conn, first_layer, after_load=analyst_deletes_the_parent)
+    assert result.key_checks == "set-based" and result.parents_locked > 0
+    assert attempts == ["blocked"]
+    assert (
+        conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone()[0] > 0
+    )
+    assert conn.execute("SELECT count(*) FROM profile WHERE id = %s", (inspector,)).fetchone() == (1,)
+
+
+def test_a_trigger_replica_mode_would_skip_makes_the_load_check_row_by_row(conn, first_layer) -> None:
+    conn.execute("""CREATE TABLE seen (n bigint);
+        CREATE FUNCTION count_rows() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN INSERT INTO seen SELECT count(*) FROM new_rows; RETURN NULL; END $$;
+        CREATE TRIGGER someone_elses AFTER INSERT ON passport REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION count_rows()""")
+    conn.commit()
+    result = load_layer(conn, first_layer)
+    assert result.key_checks.startswith("row by row") and "passport.someone_elses" in result.key_checks
+    assert conn.execute("SELECT sum(n) FROM seen").fetchone()[0] == result.tables["passport"].created > 0
+
+
+def test_a_role_that_may_not_set_replica_mode_gets_the_row_by_row_checks(conn, server_url, db_url) -> None:
+    conn.execute(
+        "DO $$ BEGIN CREATE ROLE strata_plain LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    conn.commit()
+    with psycopg.connect(db_url, user="strata_plain") as plain:
+        plan = plan_key_checks(plain, statements.written_rows(ENTITIES))
+    assert not plan.replica and "session_replication_role" in plan.reason
+    with conn.transaction():
+        assert plan_key_checks(conn, statements.written_rows(ENTITIES)).replica  # the superuser may

@@ -1,0 +1,79 @@
+"""Validating layer n+1 in a worker while layer n loads gives validate-all-then-load's outcome."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pipelines.core.settings import StrataHome
+from pipelines.load.overlap import (
+    ValidationSummary,
+    validate_in_worker,
+    validate_while_loading,
+)
+from pipelines.load.transaction import load_layer
+from pipelines.sample.export import write_sample
+from pipelines.seed.seeding import seed
+from tests.support.load_checks import assert_final_state, load_export
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> StrataHome:
+    return StrataHome(tmp_path / "home").ensure()
+
+
+def _registered(
+    conn: psycopg.Connection, tmp_path: Path, home: StrataHome, **sample: object
+) -> tuple[list[str], dict]:
+    expected = write_sample(tmp_path / "sample", seed=5, passports=150, **sample)
+    seed(conn, tmp_path / "sample" / "reference")
+    load_export(conn, tmp_path / "sample" / "export.json", home, through="0000-00")  # registers only
+    conn.commit()
+    return [layer["version"] for layer in expected["layers"]], expected
+
+
+def _run(conn: psycopg.Connection, db_url: str, versions: list[str]) -> list:
+    def load(version: str, _summary: ValidationSummary):
+        return load_layer(conn, version)
+
+    return list(
+        validate_while_loading(versions, partial(validate_in_worker, db_url), lambda s: s.valid, load)
+    )
+
+
+def test_overlapped_validation_and_loads_give_the_expected_database(conn, db_url, tmp_path, home) -> None:
+    versions, expected = _registered(conn, tmp_path, home, layers=4)
+    outcomes = _run(conn, db_url, versions)
+    assert [o.version for o in outcomes] == versions
+    assert all(o.validated.valid and o.loaded is not None for o in outcomes)
+    assert [o.validated.reports for o in outcomes] == [layer["reports"] for layer in expected["layers"]]
+    assert_final_state(conn, expected)
+
+
+def test_a_blocked_layer_stops_the_loads_but_every_layer_is_validated(conn, db_url, tmp_path, home) -> None:
+    versions, expected = _registered(conn, tmp_path, home, layers=3, dirty=True)
+    outcomes = _run(conn, db_url, versions)
+    assert [o.loaded for o in outcomes] == [None, None, None]
+    assert [o.validated.errors for o in outcomes] == [len(layer["errors"]) for layer in expected["layers"]]
+    statuses = dict(conn.execute("SELECT version, status FROM loader_report").fetchall())
+    assert statuses == {v: "invalid" for v in versions}
+    assert conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone() == (0,)
+
+
+def test_a_failed_load_stops_the_later_loads(conn, db_url, tmp_path, home) -> None:
+    versions, _ = _registered(conn, tmp_path, home, layers=3)
+    loaded: list[str] = []
+
+    def load(version: str, _summary: ValidationSummary) -> bool:
+        loaded.append(version)
+        return version != versions[0]  # the first load "fails"
+
+    outcomes = list(
+        validate_while_loading(
+            versions, partial(validate_in_worker, db_url), lambda s: s.valid, load, loaded_ok=bool
+        )
+    )
+    assert loaded == versions[:1] and [o.validated.valid for o in outcomes] == [True, True, True]
