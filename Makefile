@@ -27,6 +27,12 @@ run: install
 	$(BIN)/strata billig seed
 	$(BIN)/strata billig refresh
 	$(BIN)/strata status
+	@echo ""
+	@echo "Next steps:"
+	@echo "  make dev                          Dagster's UI on http://127.0.0.1:3000 (assets, checks, runs, the drop-folder sensor)"
+	@echo "  $(BIN)/strata errors YYYY-MM      a layer's analyst errors (--json for a file)"
+	@echo "  $(BIN)/strata load EXPORT         validate and load your own export (.json or .7z)"
+	@echo "  $(BIN)/strata --help              every command"
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
@@ -49,7 +55,7 @@ clean:
 	-$(BIN)/strata db down
 	rm -rf $(STRATA_HOME)
 
-# Regenerate pipelines/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
+# Regenerate pipelines/contract/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
 # pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
 gen-types: install
 	$(BIN)/python -m pipelines.contract.generate_models

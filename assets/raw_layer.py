@@ -14,7 +14,7 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.layer_metadata import layer_metadata
 from assets.partitions import monthly_layers
-from pipelines.fixups.error_files import preview_markdown, write_reports
+from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
 from pipelines.load.layer_states import layer_state
 from pipelines.validation.registered import registered_layer, validate_registered
 from resources.database import DatabaseResource
@@ -39,7 +39,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Mat
         layer = registered_layer(conn, context.partition_key)
         result = validate_registered(conn, layer)
         state = layer_state(conn, layer.version)
-    files = write_reports(result, database.settings().home.reports / layer.version)
+    files = write_layer_folder(result, database.settings().home.reports / layer.version)
     report_files = {
         "errors_json": MetadataValue.path(str(files.errors_json)),
         "errors_csv": MetadataValue.path(str(files.errors_csv)),

@@ -20,7 +20,7 @@ from bench.child import StageRun, run_command, run_stage
 from bench.dataset import DATA, ensure_export, requested
 from bench.environment import fresh_env, machine, server_version
 from bench.manual_edits import render as render_edits
-from bench.report import Figures, render
+from bench.results_tables import Figures, render
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from psycopg import sql
 from bench.environment import BenchEnv
 from pipelines.contract.declarations import ENTITIES
 from pipelines.db.connection import connect
-from pipelines.load import statements
+from pipelines.db.sql_text import read_sql
 from pipelines.validation.registered import mapped_dir, registered_layer
 
 SCHEMA = "bench_copy"
@@ -48,7 +48,7 @@ def _create(conn: Any) -> list[tuple[str, tuple[str, ...]]]:
     )
     created = []
     for table, _, renamed in _tables():
-        target = dict(conn.execute(statements.TARGET_TYPES, (table,)).fetchall())
+        target = dict(conn.execute(read_sql("load/target_types"), (table,)).fetchall())
         columns = tuple(renamed.values())
         defs = sql.SQL(", ").join(
             sql.SQL("{} {}").format(

@@ -14,6 +14,7 @@ from psycopg.abc import Params
 from pipelines.core.exceptions import TransientError
 from pipelines.core.settings import DAGSTER_DATABASE, STRATA_DATABASE, Settings
 from pipelines.db import embedded
+from pipelines.db.sql_text import read_sql
 from pipelines.db.urls import database_name, with_database
 
 
@@ -41,7 +42,7 @@ def ensure_database(url: str) -> None:
     """CREATE DATABASE if it does not exist (connecting through the server's postgres db)."""
     name = database_name(url)
     with connect(with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        exists = conn.execute(read_sql("db/database_exists"), (name,)).fetchone()
         if not exists:
             try:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

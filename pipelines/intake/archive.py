@@ -12,8 +12,6 @@ import psycopg
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.sql_text import read_sql
 
-ARCHIVED_FILE = "SELECT name, archive_path FROM loader_file WHERE id = %s"
-
 
 @dataclass(frozen=True)
 class FileSummary:
@@ -34,7 +32,7 @@ def list_files(conn: psycopg.Connection) -> list[FileSummary]:
 
 def get_file(conn: psycopg.Connection, file_id: int, dest: Path) -> Path:
     """Copy the export as it was uploaded to ``dest`` (a folder keeps the original name)."""
-    row = conn.execute(ARCHIVED_FILE, (file_id,)).fetchone()
+    row = conn.execute(read_sql("intake/archived_file"), (file_id,)).fetchone()
     if row is None:
         raise TerminalError(f"no registered file has id {file_id} (see `strata files`)")
     name, archive_path = row

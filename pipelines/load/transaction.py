@@ -58,7 +58,7 @@ class LoadResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     overwrites: int = 0
     touched_passports: list[int] = field(default_factory=list)
-    key_checks: str = ""  # "set-based", or "row by row (why)": see foreign_key_checks
+    key_checks: str = ""  # "set-based", or "row by row (why)": see key_checks
     parents_locked: int = 0
 
     @property
@@ -81,7 +81,7 @@ def load_layer(
     with conn.transaction():
         conn.execute(locks.XACT_LOCK, (locks.IMPORT,))
         ready = check_ready(conn, version)
-        conn.execute("SELECT strata_begin_import(%s)", (ready.report_id,))
+        conn.execute(read_sql("load/begin_import"), (ready.report_id,))
         conn.execute("SET LOCAL work_mem = '256MB'")
         result = LoadResult(version, ready.report_id)
         staged = _stage_all(conn, ready.mapped_path, entities)
@@ -107,7 +107,7 @@ def load_layer(
                 statements.report_overwrites(entity),
                 {"report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)},
             ).rowcount
-        result.touched_passports = [i for (i,) in conn.execute("SELECT id FROM stage_passport ORDER BY id")]
+        result.touched_passports = [i for (i,) in conn.execute(read_sql("load/touched_passports"))]
         if after_load is not None:
             after_load(conn, result)
         counts = {t: c.as_dict() for t, c in result.tables.items()} | {"overwrites": result.overwrites}
@@ -131,7 +131,7 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
     manifest = orjson.loads((folder / "manifest.json").read_bytes())
     staged: dict[str, int] = {}
     for entity in entities:
-        target: dict[str, str] = dict(conn.execute(statements.TARGET_TYPES, (entity.table,)).fetchall())
+        target: dict[str, str] = dict(conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall())
         raw = statements.raw_of(entity.table)
         _copy(
             conn,
@@ -146,7 +146,9 @@ def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, .
         conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
         conn.execute(statements.analyze_stage(entity))
         for link in entity.links:
-            link_types: dict[str, str] = dict(conn.execute(statements.TARGET_TYPES, (link.table,)).fetchall())
+            link_types: dict[str, str] = dict(
+                conn.execute(read_sql("load/target_types"), (link.table,)).fetchall()
+            )
             types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
             _copy(conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types)
             conn.execute(statements.analyze_link_stage(link))
