@@ -15,7 +15,7 @@ import psycopg
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.sql_text import read_sql
 
-Entity = Literal["passport", "maintenance"]
+RecordKind = Literal["passport", "maintenance"]
 
 
 class AsOfNotFound(TerminalError):
@@ -36,7 +36,7 @@ def read_asof(conn: psycopg.Connection, version: str, ext_id: str) -> AsOf:
 
 
 def record_asof(
-    conn: psycopg.Connection, version: str, ext_id: str, entity: Entity | None = None
+    conn: psycopg.Connection, version: str, ext_id: str, entity: RecordKind | None = None
 ) -> dict[str, Any]:
     """The record of ``entity`` with this ext_id; without ``entity``, whichever kind has it.
 

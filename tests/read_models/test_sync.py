@@ -148,11 +148,15 @@ def test_refreshes_are_serialized_by_an_advisory_lock(conn: psycopg.Connection, 
 
 def test_a_refresh_inside_the_callers_transaction_rolls_back_with_it(conn: psycopg.Connection) -> None:
     conn.execute(REFERENCE)
+    p1 = passport(conn, "p1", "bridge", 1)
+    tamper(conn, "passport_overview", "DELETE FROM passport_overview")
     conn.commit()
     with conn.transaction(force_rollback=True):  # the loader's layer transaction, failing
-        p1 = passport(conn, "p1", "bridge", 1)
-        assert refresh_passport_overview(conn, [p1]).changed == 0  # the insert refreshed it already
-        assert one(conn, "SELECT count(*) FROM passport_overview") == 1
+        assert refresh_passport_overview(conn, [p1]).inserted == 1
+    assert one(conn, "SELECT count(*) FROM passport_overview") == 0
+    with conn.transaction(force_rollback=True):  # an analyst's edit, rolled back: its refresh too
+        conn.execute("UPDATE passport SET name = 'renamed' WHERE id = %s", (p1,))
+        assert one(conn, "SELECT name FROM passport_overview WHERE canonical_pk = %s", (p1,)) == "renamed"
     assert one(conn, "SELECT count(*) FROM passport_overview") == 0
 
 
