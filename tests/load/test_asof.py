@@ -14,8 +14,12 @@ import psycopg
 import pytest
 
 from pipelines.load.asof import AsOfNotFound, record_asof
+from pipelines.load.transaction import LoadResult, load_layer
+from pipelines.validation.registered import registered_layer, validate_registered
+from tests.support.intake_helpers import export_doc, report, write_json
 from tests.support.layer_sequence import load_with_edits
-from tests.support.live_states import maintenance_states, passport_states
+from tests.support.live_states import maintenance_states, passport_states, register_export
+from tests.support.read_model_support import REFERENCE
 
 PASSPORTS_ASOF = "SELECT e, passport_asof(%s, e) - 'layer' FROM unnest(%s::text[]) e"
 MAINTENANCE_ASOF = "SELECT e, maintenance_asof(%s, e) - 'layer' FROM unnest(%s::text[]) e"
@@ -86,3 +90,24 @@ def test_asof_says_which_layer_or_record_it_does_not_know(conn: psycopg.Connecti
     assert record_asof(conn, "2026-01", "SAME", "maintenance")["maintenance"]["crew"] == []
     with pytest.raises(AsOfNotFound, match="maintenance NOPE did not exist right after layer 2026-01"):
         record_asof(conn, "2026-01", "NOPE", "maintenance")
+
+
+def test_an_edit_committed_while_the_layer_loads_is_in_its_asof(
+    conn: psycopg.Connection, db_url: str, tmp_path: Path
+) -> None:
+    conn.execute(REFERENCE)
+    conn.execute("INSERT INTO passport (ext_id, name) VALUES ('HAND', 'before the load')")
+    conn.commit()
+    doc = export_doc({"2026-01": [report("P-A")]})
+    [version] = register_export(conn, write_json(tmp_path / "export.json", doc), tmp_path / "home")
+    assert validate_registered(conn, registered_layer(conn, version)).valid
+    conn.commit()
+
+    def analyst_edits_meanwhile(_conn: psycopg.Connection, _result: LoadResult) -> None:
+        with psycopg.connect(db_url, autocommit=True) as analyst:  # commits before the load does
+            analyst.execute("UPDATE passport SET name = 'during the load' WHERE ext_id = 'HAND'")
+
+    load_layer(conn, version, after_load=analyst_edits_meanwhile)
+    # right after the layer loaded, the edit was there: the cut-off is when the load committed
+    assert record_asof(conn, version, "HAND")["passport"]["name"] == "during the load"
+    assert record_asof(conn, version, "P-A")["passport"]["auto_imported"] is True
