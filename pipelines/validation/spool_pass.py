@@ -92,6 +92,7 @@ def validate_layer(
         reports = _single_pass(spool, mapper, log, root)
         counts = mapper.counts()
         manifest = files.write_manifest(counts)
+    unresolved.suggest_people(lookups.people.nearest)
     plans = mapper.plans()
     kinds = {entity.kind: entity for entity in entities}
     in_layer = {plan.kind: plan.seen for plan in plans}
