@@ -13,10 +13,12 @@ from dagster import (
 )
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
+from assets.layer_metadata import layer_metadata
 from assets.partitions import monthly_layers
 from assets.raw_layer import raw_layer
 from pipelines.core.markdown import markdown_table
 from pipelines.db.sql_text import read_sql
+from pipelines.load.layer_states import layer_state
 from pipelines.load.transaction import load_layer
 from pipelines.read_models.passport_overview import refresh_passport_overview
 from resources.database import DatabaseResource
@@ -48,6 +50,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports),
         )
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
+        state = layer_state(conn, context.partition_key)
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     return MaterializeResult(
         metadata={
@@ -55,6 +58,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             "overwritten_manual_values": len(overwrites),
             "key_checks": result.key_checks,
             **counts,
+            **layer_metadata(state),
         },
         check_results=[
             AssetCheckResult(

@@ -12,8 +12,10 @@ from dagster import (
 )
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
+from assets.layer_metadata import layer_metadata
 from assets.partitions import monthly_layers
 from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
+from pipelines.load.layer_states import layer_state
 from pipelines.validation.registered import registered_layer, validate_registered
 from resources.database import DatabaseResource
 
@@ -36,6 +38,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Mat
     with terminal_as_failure(), database.connect() as conn:
         layer = registered_layer(conn, context.partition_key)
         result = validate_registered(conn, layer)
+        state = layer_state(conn, layer.version)
     files = write_layer_folder(result, database.settings().home.reports / layer.version)
     report_files = {
         "errors_json": MetadataValue.path(str(files.errors_json)),
@@ -52,6 +55,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Mat
             "spool": MetadataValue.path(str(layer.spool_path)),
             "mapped_rows": {table: count for table, count in result.counts.items()},
             "validation_seconds": round(result.seconds, 2),
+            **layer_metadata(state),
         },
         data_version=DataVersion(layer.sha256),
         check_results=[

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipelines.cli.layer_reads import add_layer_read_commands
 from pipelines.cli.layers import add_layer_commands
 from pipelines.core.exceptions import StrataError
 from pipelines.core.settings import Settings
@@ -225,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     billig_refresh_cmd.set_defaults(handler=billig_refresh)
 
     add_layer_commands(commands)
+    add_layer_read_commands(commands)
     commands.add_parser("status", help="row counts of Strata's tables").set_defaults(handler=status)
     return parser
 
