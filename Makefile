@@ -55,7 +55,7 @@ clean:
 	-$(BIN)/strata db down
 	rm -rf $(STRATA_HOME)
 
-# Regenerate pipelines/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
+# Regenerate pipelines/contract/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
 # pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
 gen-types: install
 	$(BIN)/python -m pipelines.contract.generate_models

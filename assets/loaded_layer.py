@@ -29,10 +29,12 @@ from dagster import (
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.instance import IMPORT_POOL
+from assets.layer_metadata import layer_metadata
 from assets.partitions import layer_partitions
 from assets.raw_layer import raw_layer
 from pipelines.core.markdown import markdown_table
 from pipelines.db.sql_text import read_sql
+from pipelines.load.layer_states import layer_state
 from pipelines.load.plan import LayerStatus, layer_plan
 from pipelines.load.transaction import LoadResult, load_layer
 from pipelines.read_models.passport_overview import refresh_passport_overview
@@ -83,6 +85,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
         result = load_layer(conn, version, after_load=refresh)
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
         overview_rows = conn.execute("SELECT count(*) FROM passport_overview").fetchone()
+        facts = layer_state(conn, version)
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     yield MaterializeResult(
         metadata={
@@ -90,6 +93,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             "overwritten_manual_values": len(overwrites),
             "key_checks": result.key_checks,
             **counts,
+            **layer_metadata(facts),
         },
         check_results=[
             AssetCheckResult(

@@ -25,9 +25,11 @@ from dagster import (
 )
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
+from assets.layer_metadata import layer_metadata
 from assets.partitions import layer_partitions
 from pipelines.core.exceptions import TerminalError
-from pipelines.fixups.error_files import preview_markdown, write_reports
+from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
+from pipelines.load.layer_states import layer_state
 from pipelines.load.plan import LayerStatus, layer_plan
 from pipelines.validation.registered import registered_layer, validate_registered
 from resources.database import DatabaseResource
@@ -58,7 +60,8 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Ite
             raise TerminalError(state.reason)
         layer = registered_layer(conn, context.partition_key)
         result = validate_registered(conn, layer)
-    files = write_reports(result, database.settings().home.reports / layer.version)
+        facts = layer_state(conn, layer.version)
+    files = write_layer_folder(result, database.settings().home.reports / layer.version)
     check_metadata = {
         "errors": MetadataValue.text(str(len(result.errors))),
         **{f"errors_{code}": MetadataValue.text(str(n)) for code, n in sorted(result.by_code.items())},
@@ -95,6 +98,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Ite
             "spool": MetadataValue.path(str(layer.spool_path)),
             "mapped_rows": dict(result.counts.items()),
             "validation_seconds": round(result.seconds, 2),
+            **layer_metadata(facts),
         },
         data_version=DataVersion(layer.sha256),
         check_results=[check],

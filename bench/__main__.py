@@ -2,7 +2,7 @@
 
 Environment: BENCH_PASSPORTS / BENCH_LAYERS (export size, default 280000 x 12 ≈ 1.1 GB),
 BENCH_DLT_LAYERS (how many layers dlt merges, default all: it is the slowest stage),
-BENCH_SKIP (comma-separated stages to leave out: reload, dagster, copy, dlt),
+BENCH_SKIP (comma-separated stages to leave out: reload, dagster, edits, copy, dlt),
 DATABASE_URL (bench on that server, database strata_bench, instead of the embedded one).
 """
 
@@ -19,7 +19,8 @@ import orjson
 from bench.child import StageRun, run_command, run_stage
 from bench.dataset import DATA, ensure_export, requested
 from bench.environment import fresh_env, machine, server_version
-from bench.report import Figures, render
+from bench.manual_edits import render as render_edits
+from bench.results_tables import Figures, render
 
 
 def main() -> int:
@@ -61,6 +62,8 @@ def main() -> int:
     if "dagster" not in skip:
         stage("engine_last", "bench.strata_stages:validate_and_load", versions=versions[-1:])
         stage("dagster_last", "bench.dagster_stage:materialize_layers", versions=versions[-1:])
+    if "edits" not in skip:  # bulk manual edits on the loaded database, rolled back (bench/manual_edits.py)
+        stage("edits", "bench.manual_edits:bulk_edits", rows=100_000)
     if "copy" not in skip:
         stage("copy", "bench.copy_limit:copy_all", versions=versions)
     if "dlt" not in skip:
@@ -68,6 +71,9 @@ def main() -> int:
         stage("dlt", "bench.dlt_peer:merge_layers", versions=versions[:count])
     figures = Figures(bench.size, stages)
     text = render(figures)
+    if "edits" in stages:
+        text += "\n\n### Bulk manual edits, passport_overview refreshed by triggers\n\n"
+        text += render_edits(stages["edits"].result["edits"])
     info = {
         **machine(),
         "postgresql": server_version(env),

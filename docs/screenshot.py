@@ -28,8 +28,8 @@ from assets.instance import prepare_instance  # noqa: E402
 from pipelines.cli.main import main as strata  # noqa: E402
 from pipelines.core.settings import Settings  # noqa: E402
 from pipelines.db.connection import connect  # noqa: E402
-from pipelines.seed.seeding import seed  # noqa: E402
 from pipelines.sample.export import write_sample  # noqa: E402
+from pipelines.seed.seeding import seed  # noqa: E402
 from tests.assets.test_ui_e2e import dagster_dev, free_port, wait_for_webserver  # noqa: E402
 from tests.support.monthly_exports import misspelled_category  # noqa: E402
 from tests.support.postgres import embedded_home  # noqa: E402

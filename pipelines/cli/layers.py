@@ -1,4 +1,4 @@
-"""`strata load`, `strata errors`, `strata asof`: the layer commands.
+"""`strata load`, `strata errors`: the layer commands that write or validate.
 
 `strata load` runs the same assets and checks as the UI through ``assets.launch`` (the only
 Dagster this package reaches), in process, so every run shows in the UI.
@@ -14,9 +14,8 @@ import orjson
 import psycopg
 
 from pipelines.core.settings import Settings
-from pipelines.db.connection import connect, one_row
+from pipelines.db.connection import connect
 from pipelines.db.setup import prepare
-from pipelines.db.sql_text import read_sql
 from pipelines.intake.registered_layers import file_layers, last_loaded, newest_layer
 from pipelines.load.overlap import validate_while_loading
 from pipelines.load.plan import layer_plan
@@ -106,20 +105,6 @@ def show_errors(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def asof(args: argparse.Namespace, settings: Settings) -> int:
-    urls, _ = prepare(settings)
-    with connect(urls.strata) as conn:
-        known, state = one_row(conn, read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id})
-    if not known:
-        print(f"strata: layer {args.version} was never loaded")
-        return 2
-    if state is None:
-        print(f"strata: passport {args.ext_id} did not exist after layer {args.version}")
-        return 2
-    print(orjson.dumps(state, option=orjson.OPT_INDENT_2).decode())
-    return 0
-
-
 def add_layer_commands(commands: argparse._SubParsersAction) -> None:
     load_cmd = commands.add_parser("load", help="register an export and validate + load its layers in order")
     load_cmd.add_argument("export")
@@ -129,7 +114,3 @@ def add_layer_commands(commands: argparse._SubParsersAction) -> None:
     errors_cmd.add_argument("version", metavar="YYYY-MM")
     errors_cmd.add_argument("--json", action="store_true")
     errors_cmd.set_defaults(handler=show_errors)
-    asof_cmd = commands.add_parser("asof", help="a passport as it stood after a loaded layer, from history")
-    asof_cmd.add_argument("version", metavar="YYYY-MM")
-    asof_cmd.add_argument("ext_id")
-    asof_cmd.set_defaults(handler=asof)

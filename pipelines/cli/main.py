@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipelines.cli.layer_reads import add_layer_read_commands
 from pipelines.cli.layers import add_layer_commands
 from pipelines.core.exceptions import StrataError
 from pipelines.core.settings import Settings
@@ -187,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample_cmd.add_argument("--seed", type=int, default=1)
     sample_cmd.add_argument("--passports", type=int, default=120)
     sample_cmd.add_argument("--layers", type=int, default=3)
-    sample_cmd.add_argument("--start", default="2026-01", metavar="YYYY-MM", help="version of the first layer")
+    sample_cmd.add_argument(
+        "--start", default="2026-01", metavar="YYYY-MM", help="version of the first layer"
+    )
     sample_cmd.add_argument("--dirty", action="store_true", help="inject analyst errors")
     sample_cmd.add_argument("--7z", dest="seven_zip", action="store_true", help="also write export.7z")
     sample_cmd.set_defaults(handler=sample)
@@ -233,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     billig_refresh_cmd.set_defaults(handler=billig_refresh)
 
     add_layer_commands(commands)
+    add_layer_read_commands(commands)
     commands.add_parser("status", help="row counts of Strata's tables").set_defaults(handler=status)
     return parser
 

@@ -11,7 +11,9 @@ from typing import Final
 
 MIGRATION: Final = 0x5354524154410001  # applying migrations
 IMPORT: Final = 0x5354524154410002  # loading a layer: one import at a time
-PASSPORT_OVERVIEW: Final = 0x5354524154410011  # writers of read model passport_overview
+# writers of read model passport_overview; also written, as 6004514643731611665, in its SQL refresher
+# passport_overview_refresh (migration 0016), which tests/read_models/test_guard.py checks
+PASSPORT_OVERVIEW: Final = 0x5354524154410011
 EVENT_SALES: Final = 0x5354524154410012  # writers of read model event_sales
 
 XACT_LOCK: Final = "SELECT pg_advisory_xact_lock(%s)"

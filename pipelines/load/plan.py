@@ -83,7 +83,7 @@ def _refusal(version: str, file_name: str, file_id: int, last: str, was_loaded: 
 
 
 def layer_plan(conn: psycopg.Connection) -> LayerPlan:
-    rows = conn.execute(read_sql("load/layer_states")).fetchall()
+    rows = conn.execute(read_sql("load/plan_states")).fetchall()
     loaded_versions = [r[0] for r in rows if r[5] is not None]
     last = max(loaded_versions, default=None)
     states = []

@@ -58,7 +58,7 @@ class LoadResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     overwrites: int = 0
     touched_passports: list[int] = field(default_factory=list)
-    key_checks: str = ""  # "set-based", or "row by row (why)": see foreign_key_checks
+    key_checks: str = ""  # "set-based", or "row by row (why)": see key_checks
     parents_locked: int = 0
 
     @property

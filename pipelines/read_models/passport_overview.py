@@ -5,10 +5,15 @@ cost and sign count, computed by the SQL function ``passport_overview_rows``
 (migration 0011), which the incremental refresh, the full rebuild and the drift
 check all read, so the three cannot disagree.
 
-The loader calls `refresh_passport_overview` with the passports a layer touched
-(a passport whose maintenance or signs changed counts as touched). Edits that
-touch no passport (renaming a category or a profile) show up in the drift check
-and are healed by a full rebuild (materializing the asset).
+One refresher writes the table: the SQL function ``passport_overview_refresh(scope)``
+(migration 0016), which holds the model's advisory lock; `refresh_passport_overview`
+and `rebuild_passport_overview` call it. Every other write to the table is refused by
+a trigger. Manual writes to the sources (passport, maintenance, sign, category,
+profile) refresh the rows they affect in the same transaction, by statement-level
+triggers; during a layer load the loader calls `refresh_passport_overview` once with
+the passports the layer holds instead (the triggers then only follow a child moved
+away from a passport the layer does not hold). The drift check remains for what no
+trigger sees (a restore, a superuser bypassing the guard).
 """
 
 from __future__ import annotations
@@ -20,14 +25,8 @@ import psycopg
 from psycopg import sql
 
 from pipelines.core import locks
-from pipelines.read_models.sync import (
-    Drift,
-    ReadModel,
-    SyncResult,
-    apply,
-    drift,
-    locked,
-)
+from pipelines.db.sql_text import read_sql
+from pipelines.read_models.sync import Drift, ReadModel, SyncResult, drift
 
 PASSPORT_OVERVIEW: Final = ReadModel(
     table="passport_overview",
@@ -57,14 +56,20 @@ def refresh_passport_overview(conn: psycopg.Connection, passport_ids: Iterable[i
     scope = sorted({int(i) for i in passport_ids})
     if not scope:
         return SyncResult()
-    with locked(conn, PASSPORT_OVERVIEW):
-        return apply(conn, PASSPORT_OVERVIEW, EXPECTED, {}, scope=scope)
+    return _refresh(conn, scope)
 
 
 def rebuild_passport_overview(conn: psycopg.Connection) -> SyncResult:
     """Make every row equal the sources: the same statement with no scope."""
-    with locked(conn, PASSPORT_OVERVIEW):
-        return apply(conn, PASSPORT_OVERVIEW, EXPECTED, {}, scope=None)
+    return _refresh(conn, None)
+
+
+def _refresh(conn: psycopg.Connection, scope: list[int] | None) -> SyncResult:
+    with conn.transaction():
+        row = conn.execute(read_sql("read_models/refresh_passport_overview"), (scope,)).fetchone()
+    assert row is not None
+    inserted, updated, deleted = row
+    return SyncResult(inserted=inserted, updated=updated, deleted=deleted)
 
 
 def passport_overview_drift(conn: psycopg.Connection) -> list[Drift]:

@@ -56,6 +56,7 @@ WHERE expected.canonical_pk IS NULL OR stored.canonical_pk IS NULL
 ORDER BY 1"""
 
 COUNT: Final = "SELECT count(*) FROM {table}"
+WRITER: Final = "SELECT set_config('strata.read_model_writer', %s, true)"
 PREVIEW: Final = "SELECT canonical_pk, {columns} FROM {table} ORDER BY canonical_pk LIMIT %s"
 
 
@@ -97,10 +98,16 @@ class Drift:
 @contextmanager
 def locked(conn: psycopg.Connection, model: ReadModel) -> Iterator[None]:
     """A transaction (a savepoint inside the caller's) holding the model's advisory
-    lock until the outermost transaction ends, so refreshes never interleave."""
+    lock until the outermost transaction ends, so refreshes never interleave.
+
+    Inside it the model's table may be written: a trigger (migration 0016) refuses
+    writes to a read model unless ``strata.read_model_writer`` names it, which is set
+    here, transaction-locally, and cleared again on the way out."""
     with conn.transaction():
         conn.execute(locks.XACT_LOCK, (model.lock_key,))
+        conn.execute(WRITER, (model.table,))
         yield
+        conn.execute(WRITER, ("",))
 
 
 def apply(

@@ -1,4 +1,4 @@
-"""Reading the reference CSVs of spec/external-export.md, checked line by line.
+"""Reading the reference CSVs of docs/export-format.md#reference-csvs, checked line by line.
 
 Every problem is a SeedError naming file, line and column, found before anything
 is written, so a bad file never half-loads.

@@ -1,6 +1,6 @@
 """Validate one layer: a single streaming pass over its spool, errors stored, mapped rows written.
 
-The flow (ARCHITECTURE.md: raw_layer -> check layer_is_valid -> loaded_layer):
+The flow (docs/architecture.md#flow: raw_layer -> check layer_is_valid -> loaded_layer):
 
 1. check the import declarations against the catalog (pipelines.contract.catalog_check);
 2. read the reference data once (vocabularies, profiles: pipelines.validation.lookups);
@@ -11,7 +11,7 @@ The flow (ARCHITECTURE.md: raw_layer -> check layer_is_valid -> loaded_layer):
 
 Memory stays bounded by the layer's distinct ids (for duplicate and parent checks)
 and its distinct spellings, never by the spool's size. The Dagster asset check
-calls ``validate_layer`` and ``pipelines.fixups.error_files.write_reports``.
+calls ``validate_layer`` and ``pipelines.fixups.layer_folder.write_layer_folder``.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ def validate_layer(
         reports = _single_pass(spool, mapper, log, root)
         counts = mapper.counts()
         manifest = files.write_manifest(counts)
+    unresolved.suggest_people(lookups.people.nearest)
     plans = mapper.plans()
     kinds = {entity.kind: entity for entity in entities}
     in_layer = {plan.kind: plan.seen for plan in plans}

@@ -59,9 +59,21 @@ def test_a_valid_layer_loads_with_counts_in_metadata(database, tmp_path) -> None
     assert meta["maintenance_crew_created"] == first["crew_links"]
     assert meta["key_checks"] == "set-based"  # the test server's superuser may skip the per-row checks
     assert _check(result, "manual_edits_kept").passed
+    assert (meta["layer_state"], meta["error_count"], meta["source_file"]) == (
+        "loaded",
+        0,
+        "export.json (file 1)",
+    )
+    assert meta["loaded_at"] > 0
+    [raw] = result.asset_materializations_for_node("raw_layer")
+    raw_meta = {k: v.value for k, v in raw.metadata.items()}
+    assert (raw_meta["layer_state"], raw_meta["error_count"]) == ("validated", 0)
+    assert 0 < raw_meta["validated_at"] <= meta["loaded_at"]
     with database.connect() as conn:
-        overview = conn.execute("SELECT count(*) FROM passport_overview").fetchone()[0]
-    assert overview == first["reports"]  # refreshed for the touched passports in the same transaction
+        overview, passports = conn.execute(
+            "SELECT (SELECT count(*) FROM passport_overview), (SELECT count(*) FROM passport)"
+        ).fetchone()
+    assert overview == passports  # the layer's, refreshed in its transaction; the seeded ones by triggers
 
 
 def test_a_layer_with_analyst_errors_never_loads(database, tmp_path) -> None:

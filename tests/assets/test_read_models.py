@@ -27,7 +27,7 @@ from pipelines.billig.our_events import link_our_events
 from resources.billig import BilligResource
 from resources.database import DatabaseResource
 from tests.support.billig_support import sqlite_billig
-from tests.support.read_model_support import REFERENCE, maintenance, passport, sign
+from tests.support.read_model_support import REFERENCE, maintenance, passport, sign, tamper
 
 CHECKS = AssetSelection.checks(passport_overview_matches_sources, event_sales_matches_billig)
 
@@ -73,10 +73,15 @@ def test_tampering_fails_the_drift_checks_and_a_rebuild_makes_them_pass(
         conn.execute(f"SELECT min(canonical_pk) FROM {table}").fetchone()[0]
         for table in ("passport_overview", "event_sales")
     )
-    conn.execute(
-        "UPDATE passport_overview SET maintenance_count = 99 WHERE canonical_pk = %s", (tampered_passport,)
+    tamper(
+        conn,
+        "passport_overview",
+        "UPDATE passport_overview SET maintenance_count = 99 WHERE canonical_pk = %s",
+        (tampered_passport,),
     )
-    conn.execute("UPDATE event_sales SET revenue = -1 WHERE canonical_pk = %s", (tampered_event,))
+    tamper(
+        conn, "event_sales", "UPDATE event_sales SET revenue = -1 WHERE canonical_pk = %s", (tampered_event,)
+    )
     conn.commit()
 
     checked = materialize([*READ_MODEL_ASSETS, *READ_MODEL_CHECKS], resources=resources, selection=CHECKS)

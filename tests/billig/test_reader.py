@@ -119,6 +119,34 @@ def test_prefetch_attaches_every_group_to_its_own_parent(reader: BilligReader, d
     assert any(e.hidden for e in fetched.events.values())
 
 
+@pytest.mark.parametrize(
+    ("tickets", "prices", "levels"),
+    [(False, True, 1), (False, False, 1), (True, False, 2)],
+    ids=["tickets=False", "tickets=False,prices=False", "prices=False"],
+)
+def test_prefetch_without_tickets_or_prices_sends_fewer_statements_and_gives_the_same_shapes(
+    reader: BilligReader, backend: str, tickets: bool, prices: bool, levels: int
+) -> None:
+    ids = range(FIRST_ID, FIRST_ID + 300)
+    full = reader.prefetch(ids)
+    before = reader.statements
+    fetched = reader.prefetch(ids, tickets=tickets, prices=prices)
+    assert reader.statements - before == PREFETCH_STATEMENTS[backend] - (3 - levels)
+    # the same models, with what was not asked for left empty (never None, never missing)
+    assert fetched.missing == full.missing and list(fetched.events) == list(full.events)
+    for event_id, event in fetched.events.items():
+        whole = full.events[event_id]
+        if not tickets:
+            assert event.ticket_groups == () and event == whole.model_copy(update={"ticket_groups": ()})
+            continue
+        assert event.ticket_groups == tuple(
+            group.model_copy(update={"price_groups": ()}) for group in whole.ticket_groups
+        )
+        assert all(isinstance(g, BilligTicketGroup) and g.price_groups == () for g in event.ticket_groups)
+    assert any(e.ticket_groups for e in full.events.values())
+    assert any(p for e in full.events.values() for g in e.ticket_groups for p in g.price_groups)
+
+
 def test_unknown_and_none_ids_give_nothing_not_an_error(reader: BilligReader) -> None:
     before = reader.statements
     assert reader.prefetch([]).events == {}

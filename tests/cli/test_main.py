@@ -61,6 +61,42 @@ def test_load_validates_everything_and_loads_in_order(home: StrataHome, tmp_path
         assert_final_state(conn, orjson.loads((tmp_path / "s" / "expected.json").read_bytes()))
     assert main(["asof", "2026-01", "P-00000001"]) == 0
     assert '"layer": "2026-01"' in capsys.readouterr().out
+    assert main(["changes", "2026-01", "--json"]) == 0
+    created = orjson.loads(capsys.readouterr().out)["tables"]
+    measured = {r["row"]["maintenance_id"] for r in created["measurement"]["created"]}
+    [maintenance] = [r for r in created["maintenance"]["created"] if r["row_id"] == min(measured)]
+    [passport] = [
+        r for r in created["passport"]["created"] if r["row_id"] == maintenance["row"]["passport_id"]
+    ]
+    assert main(["asof", "2026-01", passport["ext_id"]]) == 0
+    state = orjson.loads(capsys.readouterr().out)
+    [record] = [m for m in state["maintenance"] if m["ext_id"] == maintenance["ext_id"]]
+    assert record["measurements"] and state["passport"]["name"] == passport["row"]["name"]
+    assert main(["asof", "2026-01", maintenance["ext_id"]]) == 0  # found as a maintenance record
+    assert orjson.loads(capsys.readouterr().out)["maintenance"] == record
+    assert main(["asof", "2026-01", maintenance["ext_id"], "--passport"]) == 2
+    assert f"passport {maintenance['ext_id']} did not exist right after" in capsys.readouterr().err
+    assert main(["asof", "2030-01", "P-00000001"]) == 2
+    assert "layer 2030-01 was never loaded" in capsys.readouterr().err
+
+    assert main(["layers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["version", "state", "errors"]
+    assert [line.split()[:3] for line in lines[1:]] == [
+        [v, "loaded", "0"] for v in ("2026-01", "2026-02", "2026-03")
+    ]
+    assert all(line.endswith("export.json (file 1)") for line in lines[1:])
+    assert main(["layers", "--json"]) == 0
+    assert [layer["state"] for layer in orjson.loads(capsys.readouterr().out)] == ["loaded"] * 3
+
+    assert main(["changes", "2026-02", "--json"]) == 0
+    changes = orjson.loads(capsys.readouterr().out)
+    assert changes["layer"] == "2026-02" and changes["tables"]["passport"]["updated"]
+    assert all(set(r["columns"]) for r in changes["tables"]["passport"]["updated"])
+    assert main(["changes", "2026-02", "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("layer 2026-02:") and "  passport: " in out and "more updated" in out
+    assert main(["changes", "2030-01"]) == 2
 
 
 def test_load_of_a_dirty_export_names_the_blocked_layers(home: StrataHome, tmp_path: Path, capsys) -> None:
@@ -72,7 +108,11 @@ def test_load_of_a_dirty_export_names_the_blocked_layers(home: StrataHome, tmp_p
     assert "2026-01: BLOCKED" in captured.out and "blocked: 2026-01, 2026-02" in captured.out
     assert "Traceback" not in captured.out + captured.err
     assert main(["errors", "2026-01", "--json"]) == 0
-    assert '"code"' in capsys.readouterr().out
+    errors = orjson.loads(capsys.readouterr().out)
+    assert main(["layers"]) == 0
+    first = capsys.readouterr().out.splitlines()[1]
+    assert first.split()[:3] == ["2026-01", "invalid", str(len(errors))]
+    assert all(f"{e['code']} " in first for e in errors)  # counts by code
     expected = orjson.loads((tmp_path / "d" / "expected.json").read_bytes())
     with connect(_strata_url(capsys)) as conn:  # every layer was validated, though none could load
         counts = dict(

@@ -15,20 +15,7 @@ from pipelines.load.transaction import load_layer
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
-from tests.support.load_checks import assert_final_state, load_export
-
-IMPORTED = (
-    "passport",
-    "maintenance",
-    "maintenance_crew",
-    "measurement",
-    "sign",
-    "passport_history",
-    "maintenance_history",
-    "maintenance_crew_history",
-    "measurement_history",
-    "sign_history",
-)
+from tests.support.load_checks import IMPORTED, assert_final_state, load_export
 
 
 @pytest.fixture

@@ -46,3 +46,12 @@ def sign(conn: psycopg.Connection, passport_id: int) -> int:
         "INSERT INTO sign (passport_id, sign_code_id) VALUES (%s, (SELECT id FROM sign_code)) RETURNING id",
         (passport_id,),
     )
+
+
+def tamper(conn: psycopg.Connection, table: str, statement: str, params: Any = None) -> None:
+    """Write a read model behind its refresher's back, as a bug or a superuser could: set the
+    writer setting its guard trigger checks (migration 0016), write, clear it again."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('strata.read_model_writer', %s, true)", (table,))
+        conn.execute(statement, params)
+        conn.execute("SELECT set_config('strata.read_model_writer', '', true)")

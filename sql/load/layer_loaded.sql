@@ -1,0 +1,1 @@
+SELECT history_asof_cutoff(%(version)s) IS NOT NULL

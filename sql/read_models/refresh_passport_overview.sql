@@ -1,0 +1,1 @@
+SELECT inserted, updated, deleted FROM passport_overview_refresh(%s::bigint[])
