@@ -76,7 +76,7 @@ chromium:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
-# The daemon and the UI end to end (tests/assets/test_ui_e2e.py, ~4 min: dagster dev + daemon on the
+# The daemon and the UI end to end (tests/assets/test_ui_e2e.py, ~3 min: dagster dev + daemon on the
 # embedded server, three months of exports dropped into the drop folder, the partitions as the UI shows
 # them, in headless Chromium too); kept out of `make test` for speed, run by CI after it.
 .PHONY: e2e screenshot

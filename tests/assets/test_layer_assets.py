@@ -52,8 +52,8 @@ def test_a_valid_layer_loads_with_counts_in_metadata(database, tmp_path) -> None
         result = _run(database, first["version"], instance)
     assert result.success
     assert _check(result, "layer_is_valid").passed
-    [loaded, overview] = result.asset_materializations_for_node("loaded_layer")
-    assert overview.asset_key == AssetKey("passport_overview")  # refreshed in the load's transaction
+    [loaded, overview_event] = result.asset_materializations_for_node("loaded_layer")
+    assert overview_event.asset_key == AssetKey("passport_overview")  # refreshed in the load's transaction
     meta = {k: v.value for k, v in loaded.metadata.items()}
     assert meta["passport_created"] + meta["passport_updated"] == first["reports"]
     assert meta["maintenance_crew_created"] == first["crew_links"]
@@ -61,13 +61,13 @@ def test_a_valid_layer_loads_with_counts_in_metadata(database, tmp_path) -> None
     assert _check(result, "manual_edits_kept").passed
     assert (meta["layer_state"], meta["error_count"], meta["source_file"]) == (
         "loaded",
-        0,
+        "0",
         "export.json (file 1)",
     )
     assert meta["loaded_at"] > 0
     [raw] = result.asset_materializations_for_node("raw_layer")
     raw_meta = {k: v.value for k, v in raw.metadata.items()}
-    assert (raw_meta["layer_state"], raw_meta["error_count"]) == ("validated", 0)
+    assert (raw_meta["layer_state"], raw_meta["error_count"]) == ("validated", "0")
     assert 0 < raw_meta["validated_at"] <= meta["loaded_at"]
     with database.connect() as conn:
         overview, passports = conn.execute(
