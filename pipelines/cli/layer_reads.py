@@ -17,6 +17,7 @@ from pipelines.db.setup import prepare
 from pipelines.load.asof import record_asof
 from pipelines.load.layer_changes import KINDS, LayerChanges, RowChange, layer_changes
 from pipelines.load.layer_states import LayerState, layer_states
+from pipelines.load.plan import layer_plan
 
 JSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
 
@@ -25,6 +26,7 @@ def show_layers(args: argparse.Namespace, settings: Settings) -> int:
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn:
         states = layer_states(conn)
+        refused = {state.version for state in layer_plan(conn).refused}
     if args.json:
         print(orjson.dumps([s.as_dict() for s in states], option=JSON).decode())
         return 0
@@ -37,7 +39,7 @@ def show_layers(args: argparse.Namespace, settings: Settings) -> int:
     for s in states:
         print(
             f"{s.version:<8} {s.state:<10} {s.error_count:>6} {_when(s.validated_at):<16} "
-            f"{_when(s.loaded_at):<16} {_count(s.rows_written):>12}  {s.source_file}{_notes(s)}"
+            f"{_when(s.loaded_at):<16} {_count(s.rows_written):>12}  {s.source_file}{_notes(s, s.version in refused)}"
         )
     return 0
 
@@ -100,12 +102,16 @@ def _count(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def _notes(s: LayerState) -> str:
+def _notes(s: LayerState, refused: bool = False) -> str:
     notes = []
     if s.errors_by_code:
         notes.append(", ".join(f"{code} {n}" for code, n in s.errors_by_code.items()))
     if s.newer_content:
         notes.append(f"other content in newer file {s.newest_file_id}")
+    if refused:
+        notes.append(
+            "refused: older than the last loaded layer, never loads (README: a corrected older layer)"
+        )
     return f"  ({'; '.join(notes)})" if notes else ""
 
 

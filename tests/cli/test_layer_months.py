@@ -58,6 +58,9 @@ def test_layers_from_2017_across_a_year_end_load_and_a_corrected_older_one_is_re
     out = capsys.readouterr().out
     assert "2017-12: REFUSED, not loaded" in out and "2018-01 is loaded already" in out
     assert "loaded through 2018-01" in out
+    assert main(["layers"]) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("2017-12")]
+    assert "refused: older than the last loaded layer" in line
     with DagsterInstance.from_config(str(home.dagster_home)) as instance:
         assert len(instance.get_runs()) == runs_before  # no run was launched for it, none failed
     with connect(_url(capsys)) as conn:
