@@ -16,6 +16,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetObservation,
     DataVersion,
     Failure,
     MaterializeResult,
@@ -78,6 +79,13 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Ite
         metadata=check_metadata,
     )
     if not result.valid:
+        # the partition's own record of why it is blocked, shown beside it in the UI
+        yield AssetObservation(
+            asset_key="raw_layer",
+            partition=layer.version,
+            description=f"blocked: {len(result.errors)} analyst errors",
+            metadata=check_metadata,
+        )
         yield check
         counts = ", ".join(f"{code} {n}" for code, n in sorted(result.by_code.items()))
         raise Failure(

@@ -89,6 +89,9 @@ def test_a_layer_with_analyst_errors_never_loads(database, tmp_path) -> None:
         # an invalid layer is not materialized: its partition is failed, never green
         assert result.asset_materializations_for_node("raw_layer") == []
         assert instance.get_materialized_partitions(AssetKey("raw_layer")) == set()
+        [observed] = result.asset_observations_for_node("raw_layer")  # the partition's record of why
+        assert observed.partition == first["version"]
+        assert observed.metadata["errors"].value == str(len(first["errors"]))
         [failure] = result.get_step_failure_events()
         assert f"layer {first['version']} is blocked: {len(first['errors'])} analyst errors" in str(
             failure.event_specific_data.error.message
