@@ -14,6 +14,7 @@ from dagster import (
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
+from assets.progress import run_progress
 from assets.raw_layer import raw_layer
 from pipelines.core.markdown import markdown_table
 from pipelines.db.sql_text import read_sql
@@ -46,6 +47,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             conn,
             context.partition_key,
             after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports),
+            progress=run_progress(context),
         )
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}

@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pipelines.cli.layers import add_layer_commands
+from pipelines.cli.progress_view import terminal_progress
 from pipelines.core.exceptions import StrataError
+from pipelines.core.progress import Progress
 from pipelines.core.settings import Settings
 from pipelines.db import embedded
 from pipelines.db.connection import connect
@@ -89,8 +91,8 @@ def register_file(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.intake.registration import register
 
     urls, _ = prepare(settings)
-    with connect(urls.strata) as conn:
-        registered = register(conn, Path(args.file), settings.home)
+    with terminal_progress() as view, connect(urls.strata) as conn:
+        registered = register(conn, Path(args.file), settings.home, progress=Progress(view))
         layers = file_layers(conn, registered.id)
     print(f"registered {registered.name} as file {registered.id} (sha256 {registered.sha256[:12]}…)")
     for layer in layers:

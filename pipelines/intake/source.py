@@ -22,9 +22,11 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Final
 
 import py7zr
+import py7zr.callbacks
 import py7zr.exceptions
 
 from pipelines.core.exceptions import DiskSpaceError, ExportFormatError
+from pipelines.core.progress import Meter, Progress
 
 ACCEPTED_SUFFIXES: tuple[str, ...] = (".json", ".7z")
 
@@ -55,11 +57,14 @@ def check_free_space(where: Path, needed: int, what: str) -> None:
 
 
 @contextmanager
-def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[ExportStream]:
+def open_export(
+    export: Path, *, work_dir: Path | None = None, progress: Progress | None = None
+) -> Iterator[ExportStream]:
     """Yield the export's JSON as a binary stream; clean up any extracted copy on exit.
 
     ``work_dir`` is where a ``.7z`` member is extracted (default: the system temp
     directory); it must have room for the member's uncompressed size, checked first.
+    ``progress`` hears how the extraction goes.
     """
     export = Path(export)
     suffix = export.suffix.lower()
@@ -81,7 +86,7 @@ def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[Expor
         Path(work_dir).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".strata-extract-", dir=work_dir))
     try:
-        member, member_name = _extract_json_member(export, scratch)
+        member, member_name = _extract_json_member(export, scratch, progress or Progress())
         name = f"{export.name}/{member_name}"
         size = member.stat().st_size
         if size == 0:
@@ -92,7 +97,23 @@ def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[Expor
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
+class _ExtractMeter(py7zr.callbacks.ExtractCallback):
+    """py7zr's extraction callback (it reports bytes since its last report, about every second)."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
+
+    def report_update(self, decompressed_bytes: str) -> None:
+        self.meter.advance(int(decompressed_bytes))
+
+    def report_start_preparation(self) -> None: ...
+    def report_start(self, processing_file_path: str, processing_bytes: str) -> None: ...
+    def report_end(self, processing_file_path: str, wrote_bytes: str) -> None: ...
+    def report_warning(self, message: str) -> None: ...
+    def report_postprocess(self) -> None: ...
+
+
+def _extract_json_member(archive: Path, scratch: Path, progress: Progress) -> tuple[Path, str]:
     """Extract the archive's only ``.json`` member into ``scratch``: its path and name.
 
     The declared uncompressed size is checked against free space before anything is
@@ -117,7 +138,9 @@ def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
             needed = int(info.uncompressed or 0)
             check_free_space(scratch, needed, f"extracting {archive.name}/{info.filename}")
             z.max_extract_size = needed
-            z.extract(path=scratch, targets=[info.filename])
+            meter = progress.meter("extract", f"{archive.name}/{info.filename}", needed, "bytes")
+            z.extract(path=scratch, targets=[info.filename], callback=_ExtractMeter(meter))
+            meter.finish()
     except py7zr.exceptions.PasswordRequired as exc:  # headers encrypted too: refused on opening
         raise _encrypted(archive) from exc
     except (

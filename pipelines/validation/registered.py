@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.exceptions import TerminalError
+from pipelines.core.progress import Progress
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.registered_layers import (
     RegisteredLayer,
@@ -31,11 +32,19 @@ def registered_layer(conn: psycopg.Connection, version: str) -> RegisteredLayer:
     return layer
 
 
-def validate_registered(conn: psycopg.Connection, layer: RegisteredLayer) -> ValidationResult:
+def validate_registered(
+    conn: psycopg.Connection, layer: RegisteredLayer, *, progress: Progress | None = None
+) -> ValidationResult:
     """Validate the layer; parents may be in earlier layers of the same export not loaded yet."""
     earlier = earlier_passport_ids(layer.spool_path.parent, layer.version, after=last_loaded(conn))
     result = validate_layer(
-        conn, layer.spool_path, mapped_dir(layer), earlier_passports=earlier, version=layer.version
+        conn,
+        layer.spool_path,
+        mapped_dir(layer),
+        earlier_passports=earlier,
+        version=layer.version,
+        progress=progress,
+        expected_reports=layer.reports,
     )
     with conn.transaction():
         conn.execute(
