@@ -18,6 +18,7 @@ from assets.progress import run_progress
 from assets.raw_layer import raw_layer
 from pipelines.core.markdown import markdown_table
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.housekeeping import tidy_after_commit
 from pipelines.load.transaction import load_layer
 from pipelines.read_models.passport_overview import refresh_passport_overview
 from resources.database import DatabaseResource
@@ -50,6 +51,7 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             progress=run_progress(context),
         )
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
+    context.log.info(tidy_after_commit(database.connect, database.settings().home).summary())
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     return MaterializeResult(
         metadata={

@@ -7,6 +7,7 @@ Dagster this package reaches), in process, so every run shows in the UI.
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _load(args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, view: Every) -> int:
     from assets.launch import layer_loader, validate_run
+    from pipelines.intake.housekeeping import tidy_after_commit
     from pipelines.intake.registration import register
 
     with connect(urls.strata) as conn:
@@ -41,6 +43,8 @@ def _load(args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, view
             for layer in file_layers(conn, registered.id)
             if not args.through or layer.version <= args.through
         ]
+    if (tidied := tidy_after_commit(lambda: connect(urls.strata), settings.home)).worth_saying:
+        print(tidied.summary(), file=sys.stderr)
     print(
         f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
         f"{len(layers)} layers"

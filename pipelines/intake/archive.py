@@ -10,7 +10,9 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.exceptions import TerminalError
+from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.housekeeping import disk_bytes
 
 ARCHIVED_FILE = "SELECT name, archive_path FROM loader_file WHERE id = %s"
 
@@ -26,10 +28,26 @@ class FileSummary:
     layers: int
     first_layer: str | None
     last_layer: str | None
+    archive_path: Path
+
+
+@dataclass(frozen=True)
+class FileOnDisk:
+    """What one registered export takes on disk: its archived original and its working set."""
+
+    archive_bytes: int  # the upload as kept (a .7z stays compressed)
+    working_bytes: int  # its spools and mapped rows still kept (pipelines.intake.housekeeping)
 
 
 def list_files(conn: psycopg.Connection) -> list[FileSummary]:
-    return [FileSummary(*row) for row in conn.execute(read_sql("intake/list_files"))]
+    return [
+        FileSummary(*row[:-1], archive_path=Path(row[-1]))
+        for row in conn.execute(read_sql("intake/list_files"))
+    ]
+
+
+def on_disk(home: StrataHome, summary: FileSummary) -> FileOnDisk:
+    return FileOnDisk(disk_bytes(summary.archive_path), disk_bytes(home.spool / summary.sha256))
 
 
 def get_file(conn: psycopg.Connection, file_id: int, dest: Path) -> Path:

@@ -99,6 +99,7 @@ def _register(
     progress: Progress,
 ) -> RegisteredFile:
     """Archive, dedupe, split and record; whatever it created is removed unless the row commits."""
+    conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # housekeeping keeps off until we commit
     staged, sha256 = _copy_hashing(path, home.archive, progress.meter("archive", path.name, size, "bytes"))
     created: list[Path] = [staged]
     try:

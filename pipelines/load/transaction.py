@@ -107,6 +107,7 @@ def load_layer(
     steps = _Steps(meter)
     with conn.transaction():
         meter.update(0, "waiting for the import lock")
+        conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # the mapped rows stay until we commit
         conn.execute(locks.XACT_LOCK, (locks.IMPORT,))
         ready = check_ready(conn, version)
         conn.execute("SELECT strata_begin_import(%s)", (ready.report_id,))
@@ -166,7 +167,14 @@ def _stage_all(
 
     An entity's rows are copied into a raw table, then staged in one pass with their ids
     and digests (``statements.stage_entity``); a link's rows are its staging table as copied."""
-    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    try:
+        manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    except FileNotFoundError:
+        raise TerminalError(
+            f"{folder}: the layer's mapped rows are gone (disk housekeeping removes them once the "
+            "layer is loaded and a newer export holds it): materialize raw_layer for this layer "
+            "to validate it again, then load it"
+        ) from None
     staged: dict[str, int] = {}
     for entity in entities:
         with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
