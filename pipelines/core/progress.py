@@ -143,6 +143,27 @@ class Meter:
                 self._next = min(self._due, default=float("inf"))
                 self._send(due, final=False)
 
+    @contextmanager
+    def heartbeat(self, every: float = 1.0) -> Iterator[None]:
+        """Keep the sinks hearing (at their cadence) while the caller blocks in one long call,
+        e.g. a set-based statement of a load that runs for minutes without a count to give."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(every):
+                try:
+                    self.update(self.done)
+                except Exception:  # a sink's trouble must not end the work it watches
+                    return
+
+        beater = threading.Thread(target=beat, name=f"progress-{self.stage}", daemon=True)
+        beater.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beater.join(every + 5)
+
     def advance(self, by: int = 1, note: str | None = None) -> None:
         self.update(self.done + by, note)
 

@@ -105,7 +105,7 @@ def load_layer(
         "load", f"layer {version}", step_count(entities, after_load is not None), "steps"
     )
     steps = _Steps(meter)
-    with conn.transaction():
+    with meter.heartbeat(), conn.transaction():  # a statement may run for minutes: the log still hears
         meter.update(0, "waiting for the import lock")
         conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # the mapped rows stay until we commit
         conn.execute(locks.XACT_LOCK, (locks.IMPORT,))

@@ -96,3 +96,24 @@ def test_a_relay_stops_cleanly_when_nothing_was_sent() -> None:
 
     with relay(Collected().every, multiprocessing.get_context("spawn")) as (initializer, args):
         assert callable(initializer) and len(args) == 2
+
+
+def test_a_heartbeat_keeps_sinks_hearing_while_the_caller_blocks() -> None:
+    import threading
+
+    events = Collected()
+    arrived = threading.Event()
+
+    def sink(event: ProgressEvent) -> None:
+        events.append(event)
+        if len(events) >= 3:
+            arrived.set()
+
+    meter = Progress(Every(sink, 0)).meter("load", "layer 2026-01", 4, "steps")
+    meter.update(1, "writing passport")
+    with meter.heartbeat(every=0.05):
+        assert arrived.wait(30)  # one long statement: the beat re-sends where the step stands
+    meter.finish()
+    beats = events[2:-1]
+    assert beats and {(e.done, e.note) for e in beats} == {(1, "writing passport")}
+    assert_monotone_to_100(events)
