@@ -56,6 +56,8 @@ class ProgressEvent:
         else:
             amount = f"{self.done:,} of {self.total:,} {self.unit}"
             rate = f"{self.rate:,.0f} {self.unit}/s"
+        if self.unit == "steps":  # steps differ too much in length for a rate to mean anything
+            return f"{amount} ({self.percent:.0f} %)" if percent else amount
         return f"{amount} ({self.percent:.0f} %), {rate}" if percent else f"{amount}, {rate}"
 
     def line(self) -> str:

@@ -62,6 +62,8 @@ def test_lines_say_what_how_far_and_how_fast() -> None:
         "validate layer 2026-03: 300,000 of 300,000 reports (100 %), 24,000 reports/s (done in 12.5 s)"
     )
     assert ProgressEvent("load", "layer 2026-03", 0, 0, "steps", 0.0).percent == 100.0
+    step = ProgressEvent("load", "layer 2026-03", 12, 18, "steps", 40.2, "writing measurement")
+    assert step.line() == "load layer 2026-03: 12 of 18 steps (67 %), writing measurement (40 s)"
 
 
 def test_attached_sinks_hear_watched_progress_while_attached_only() -> None:
