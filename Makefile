@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export STRATA_HOME ?= $(CURDIR)/.strata
 export DAGSTER_HOME := $(STRATA_HOME)/dagster
 
-.PHONY: install run test dev db-down clean gen-types bench
+.PHONY: install run test lint dev db-down clean gen-types bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,22 @@ run: install
 	$(BIN)/strata billig seed
 	$(BIN)/strata billig refresh
 	$(BIN)/strata status
+	@echo ""
+	@echo "Next steps:"
+	@echo "  make dev                          Dagster's UI on http://127.0.0.1:3000 (assets, checks, runs, the drop-folder sensor)"
+	@echo "  $(BIN)/strata errors YYYY-MM      a layer's analyst errors (--json for a file)"
+	@echo "  $(BIN)/strata load EXPORT         validate and load your own export (.json or .7z)"
+	@echo "  $(BIN)/strata --help              every command"
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# Lint, format, types and the import contracts (pyproject.toml): CI runs it after the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 dev: install
 	$(BIN)/strata db up
@@ -42,7 +55,7 @@ clean:
 	-$(BIN)/strata db down
 	rm -rf $(STRATA_HOME)
 
-# Regenerate pipelines/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
+# Regenerate pipelines/contract/export_models.py from schema/export.schema.json (datamodel-code-generator + ruff,
 # pinned in the dev extra, which the test extra includes); a test fails when the module is stale.
 gen-types: install
 	$(BIN)/python -m pipelines.contract.generate_models

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster._core.execution.plan.objects import StepFailureData
 
 from assets.instance import prepare_instance
 from assets.loaded_layer import loaded_layer
@@ -95,12 +96,16 @@ def layer_loader(settings: Settings) -> Iterator[Any]:
             if not run.success:
                 return LoadedRun(False, 0, 0, failure_of(run))
             meta = run.asset_materializations_for_node("loaded_layer")[0].metadata
-            return LoadedRun(True, meta["writes"].value, meta["overwritten_manual_values"].value, "")
+            return LoadedRun(
+                True, int(str(meta["writes"].value)), int(str(meta["overwritten_manual_values"].value)), ""
+            )
 
         yield load
 
 
 def failure_of(run: ExecuteInProcessResult) -> str:
-    events = run.get_step_failure_events()
-    error = events[0].event_specific_data.error if events else None
-    return error.message.strip() if error else "see the run's log"
+    for event in run.get_step_failure_events():
+        data = event.event_specific_data
+        if isinstance(data, StepFailureData) and data.error is not None:
+            return data.error.message.strip()
+    return "see the run's log"

@@ -14,7 +14,7 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import monthly_layers
 from assets.progress import run_progress
-from pipelines.fixups.error_files import preview_markdown, write_reports
+from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
 from pipelines.validation.registered import registered_layer, validate_registered
 from resources.database import DatabaseResource
 
@@ -37,7 +37,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Mat
     with terminal_as_failure(), database.connect() as conn:
         layer = registered_layer(conn, context.partition_key)
         result = validate_registered(conn, layer, progress=run_progress(context))
-    files = write_reports(result, database.settings().home.reports / layer.version)
+    files = write_layer_folder(result, database.settings().home.reports / layer.version)
     report_files = {
         "errors_json": MetadataValue.path(str(files.errors_json)),
         "errors_csv": MetadataValue.path(str(files.errors_csv)),

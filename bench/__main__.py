@@ -19,7 +19,7 @@ import orjson
 from bench.child import StageRun, run_command, run_stage
 from bench.dataset import DATA, ensure_export, requested
 from bench.environment import fresh_env, machine, server_version
-from bench.report import Figures, render
+from bench.results_tables import Figures, render
 
 
 def main() -> int:

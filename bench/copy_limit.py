@@ -19,7 +19,7 @@ from psycopg import sql
 from bench.environment import BenchEnv
 from pipelines.contract.declarations import ENTITIES
 from pipelines.db.connection import connect
-from pipelines.load import statements
+from pipelines.db.sql_text import read_sql
 from pipelines.validation.registered import mapped_dir, registered_layer
 
 SCHEMA = "bench_copy"
@@ -34,7 +34,7 @@ GROUP BY i.indexrelid"""
 
 def _tables() -> list[tuple[str, dict[str, str], dict[str, str]]]:
     """(table, mapped column -> type, table column -> mapped column) for every copied table."""
-    out = []
+    out: list[tuple[str, dict[str, str], dict[str, str]]] = []
     for entity in ENTITIES:
         out.append((entity.table, {}, {c.table_column: c.name for c in entity.mapped_columns}))
         for link in entity.links:
@@ -48,7 +48,7 @@ def _create(conn: Any) -> list[tuple[str, tuple[str, ...]]]:
     )
     created = []
     for table, _, renamed in _tables():
-        target = dict(conn.execute(statements.TARGET_TYPES, (table,)).fetchall())
+        target = dict(conn.execute(read_sql("load/target_types"), (table,)).fetchall())
         columns = tuple(renamed.values())
         defs = sql.SQL(", ").join(
             sql.SQL("{} {}").format(

@@ -3,9 +3,9 @@
 Each layer is one ``pipeline.run`` of a resource yielding that layer's reports as parsed
 (from the spools the split wrote: the same records Strata reads), ``write_disposition="merge"``
 with ``primary_key="id"``; dlt flattens the nested lists into child tables itself. The
-fastest settings FACTS.md measured are used (csv loader files, no compression, two
+fastest settings measured here (BENCHMARKS.md) are used (csv loader files, no compression, two
 normalize workers). Rows are counted from the input, because dlt's own counts are wrong
-with csv (FACTS.md). Its schema is ``bench_dlt`` in the bench database; its working folder
+with csv (BENCHMARKS.md). Its schema is ``bench_dlt`` in the bench database; its working folder
 is under bench-data/ and wiped first, so every run is a first load.
 """
 

@@ -24,7 +24,7 @@ from pipelines.core.settings import (
     Settings,
     StrataHome,
 )
-from pipelines.db.connection import DatabaseUrls, connect, resolve
+from pipelines.db.connection import DatabaseUrls, connect, one_row, resolve
 from pipelines.db.urls import database_name, with_database
 from pipelines.seed.seeding import seed
 
@@ -113,7 +113,7 @@ def machine() -> dict[str, str]:
 
 def server_version(env: BenchEnv) -> str:
     with connect(env.strata_url) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0]
+        return str(one_row(conn, "SHOW server_version")[0])
 
 
 def _read(path: str) -> str:

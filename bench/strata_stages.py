@@ -3,7 +3,7 @@
 split = ``register`` (hash + archive copy + streaming split); then, as `strata load` runs
 them, validation (``validate_registered`` of every layer in order, in a worker process) and
 loads (``load_layer`` of each layer once it is valid, with the read-model refresh the asset
-runs in the same transaction) overlapped (``layer_pipeline.validate_while_loading``); and,
+runs in the same transaction) overlapped (``load.overlap.validate_while_loading``); and,
 for the Dagster comparison, both in turn (``validate``, ``load``). Rows are the flattened rows staged per table (passport, maintenance,
 measurement, sign, maintenance_crew), the unit the COPY limit and dlt are measured in.
 """

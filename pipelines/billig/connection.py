@@ -150,7 +150,7 @@ class PostgresConnection(BilligConnection):
         params.setdefault("application_name", "strata-billig-reader")
         try:
             self._conn = _CountingConnection.connect(
-                make_conninfo(**params), row_factory=dict_row, cursor_factory=_CountingCursor
+                make_conninfo("", **params), row_factory=dict_row, cursor_factory=_CountingCursor
             )
         except psycopg.OperationalError as exc:
             raise TransientError(f"cannot reach billig: {exc}") from exc

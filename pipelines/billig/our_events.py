@@ -9,22 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 import psycopg
 
-UPSERT_LINKED: Final = """
-INSERT INTO event (title, starts_at, billig_id)
-SELECT title, starts_at, billig_id
-FROM unnest(%(titles)s::text[], %(starts)s::timestamptz[], %(billig_ids)s::bigint[]) AS u(title, starts_at, billig_id)
-ON CONFLICT (billig_id) DO UPDATE SET title = EXCLUDED.title, starts_at = EXCLUDED.starts_at
-WHERE (event.title, event.starts_at) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.starts_at)"""
-
-INSERT_UNLINKED: Final = """
-INSERT INTO event (title, starts_at)
-SELECT title, starts_at
-FROM unnest(%(titles)s::text[], %(starts)s::timestamptz[]) AS u(title, starts_at)
-WHERE NOT EXISTS (SELECT FROM event e WHERE e.billig_id IS NULL AND e.title = u.title)"""
+from pipelines.db.sql_text import read_sql
 
 
 @dataclass(frozen=True)
@@ -49,7 +37,7 @@ def link_our_events(conn: psycopg.Connection, events: Sequence[OurEvent]) -> Lin
     unlinked = [e for e in events if e.billig_id is None]
     with conn.transaction():
         written = conn.execute(
-            UPSERT_LINKED,
+            read_sql("billig/upsert_linked_events"),
             {
                 "titles": [e.title for e in linked],
                 "starts": [e.starts_at for e in linked],
@@ -57,7 +45,7 @@ def link_our_events(conn: psycopg.Connection, events: Sequence[OurEvent]) -> Lin
             },
         ).rowcount
         added = conn.execute(
-            INSERT_UNLINKED,
+            read_sql("billig/insert_unlinked_events"),
             {"titles": [e.title for e in unlinked], "starts": [e.starts_at for e in unlinked]},
         ).rowcount
     return LinkResult(linked=written, unlinked=added)

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 
 from pydantic import TypeAdapter
 
-from pipelines.billig import queries
 from pipelines.billig.connection import BilligConnection, Row, open_connection
 from pipelines.billig.layout import (
     DEFAULT_CHUNK_SIZE,
@@ -33,6 +32,14 @@ from pipelines.billig.models import (
     Prefetched,
     SalesFigures,
     TicketGroupRow,
+)
+from pipelines.billig.statements import (
+    CAPACITY,
+    EVENTS_NEW,
+    EVENTS_OLD,
+    PRICE_GROUPS,
+    TICKET_GROUPS,
+    TICKET_SALES,
 )
 
 _EVENTS = TypeAdapter(list[BilligEvent])
@@ -78,8 +85,8 @@ class BilligReader:
         with self.snapshot():
             event_rows = self._levels(self._events_query(), wanted)
             found = [row["id"] for row in event_rows]
-            group_rows = self._levels(queries.TICKET_GROUPS, found) if tickets and found else []
-            price_rows = self._levels(queries.PRICE_GROUPS, found) if tickets and prices and found else []
+            group_rows = self._levels(TICKET_GROUPS, found) if tickets and found else []
+            price_rows = self._levels(PRICE_GROUPS, found) if tickets and prices and found else []
         return _assemble(wanted, event_rows, group_rows, price_rows)
 
     def event(self, billig_id: int | None) -> BilligEvent | None:
@@ -93,8 +100,8 @@ class BilligReader:
         if not wanted:
             return {}
         with self.snapshot():
-            groups = self._levels(queries.CAPACITY, wanted)
-            tickets = self._levels(queries.TICKET_SALES, wanted) if self.layout.has_tickets else []
+            groups = self._levels(CAPACITY, wanted)
+            tickets = self._levels(TICKET_SALES, wanted) if self.layout.has_tickets else []
         by_event = {row["event_id"]: row for row in tickets}
         none_sold = 0 if self.layout.has_tickets else None  # no ticket table: unknown, not zero
         return {
@@ -110,7 +117,7 @@ class BilligReader:
         }
 
     def _events_query(self) -> str:
-        return queries.EVENTS_NEW if self.layout.has_tickets else queries.EVENTS_OLD
+        return EVENTS_NEW if self.layout.has_tickets else EVENTS_OLD
 
     def _levels(self, template: str, ids: Sequence[int]) -> list[Row]:
         """One level: one statement per chunk of ids."""

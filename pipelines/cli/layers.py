@@ -16,7 +16,7 @@ import orjson
 from pipelines.cli.progress_view import terminal_progress
 from pipelines.core.progress import Every, Progress, attached
 from pipelines.core.settings import Settings
-from pipelines.db.connection import DatabaseUrls, connect
+from pipelines.db.connection import DatabaseUrls, connect, one_row
 from pipelines.db.setup import prepare
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.registered_layers import file_layers, last_loaded
@@ -107,9 +107,7 @@ def show_errors(args: argparse.Namespace, settings: Settings) -> int:
 def asof(args: argparse.Namespace, settings: Settings) -> int:
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn:
-        known, state = conn.execute(
-            read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id}
-        ).fetchone()
+        known, state = one_row(conn, read_sql("load/asof"), {"version": args.version, "ext_id": args.ext_id})
     if not known:
         print(f"strata: layer {args.version} was never loaded")
         return 2

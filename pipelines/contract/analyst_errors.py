@@ -1,4 +1,4 @@
-"""Analyst errors: the six codes of spec/external-export.md, as data.
+"""Analyst errors: the six codes of docs/export-format.md#analyst-errors, as data.
 
 An analyst error is never a traceback: it is a row (``loader_error``), a line of a
 report file and a count in the asset check's metadata. ``ErrorLog`` keeps one error

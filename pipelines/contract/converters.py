@@ -87,7 +87,7 @@ def decimal(value: object) -> str:
     if kind is float:
         shown = repr(value)
         if "e" in shown or "n" in shown:  # exponent, inf, nan: rare, exact path
-            return _via_decimal(value, shown)
+            return _via_decimal(float(shown), shown)
         if shown.endswith(".0"):
             shown = shown[:-2]
             return "0" if shown == "-0" else shown

@@ -1,4 +1,4 @@
-"""Pydantic models of the export (spec/external-export.md), generated from schema/export.schema.json.
+"""Pydantic models of the export (docs/export-format.md), generated from schema/export.schema.json.
 
 Do not edit: change the schema and run `make gen-types`; a test fails when this file is stale.
 """
@@ -131,7 +131,7 @@ class Layer(BaseModel):
 
 class Export(BaseModel):
     """
-    A registry-portal export: every monthly layer released so far (spec/external-export.md). Unknown keys are allowed anywhere: the portal adds fields over time.
+    A registry-portal export: every monthly layer released so far (docs/export-format.md). Unknown keys are allowed anywhere: the portal adds fields over time.
     """
 
     model_config = ConfigDict(

@@ -20,7 +20,7 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 SCHEMA: Final = ROOT / "schema" / "export.schema.json"
 MODULE: Final = ROOT / "pipelines" / "contract" / "export_models.py"
 
-HEADER: Final = '''"""Pydantic models of the export (spec/external-export.md), generated from schema/export.schema.json.
+HEADER: Final = '''"""Pydantic models of the export (docs/export-format.md), generated from schema/export.schema.json.
 
 Do not edit: change the schema and run `make gen-types`; a test fails when this file is stale.
 """'''

@@ -21,7 +21,7 @@ class TransientError(StrataError):
 
 
 class ExportFormatError(TerminalError):
-    """An export file that breaks the contract of spec/external-export.md.
+    """An export file that breaks the contract of docs/export-format.md.
 
     ``position`` says where: a byte offset (``"byte 1234"``) or a layer
     (``"layer 3 (2026-03)"``), so a person can find the spot in a 3 GB file.

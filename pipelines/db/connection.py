@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Params
 
 from pipelines.core.exceptions import TransientError
 from pipelines.core.settings import DAGSTER_DATABASE, STRATA_DATABASE, Settings
 from pipelines.db import embedded
+from pipelines.db.sql_text import read_sql
 from pipelines.db.urls import database_name, with_database
 
 
@@ -39,7 +42,7 @@ def ensure_database(url: str) -> None:
     """CREATE DATABASE if it does not exist (connecting through the server's postgres db)."""
     name = database_name(url)
     with connect(with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        exists = conn.execute(read_sql("db/database_exists"), (name,)).fetchone()
         if not exists:
             try:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -99,6 +102,16 @@ def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connectio
         if not is_transient(exc):
             raise
         raise as_transient(exc, url) from exc
+
+
+def one_row(
+    conn: psycopg.Connection, query: str | sql.SQL | sql.Composed, params: Params | None = None
+) -> tuple[Any, ...]:
+    """The row of a statement that always returns exactly one (an aggregate, SHOW, a function call)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise RuntimeError(f"expected one row from {query!r}, got none")
+    return tuple(row)
 
 
 def _safe(url: str) -> str:

@@ -41,7 +41,7 @@ def _apply_settings(url: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(url, autocommit=True) as conn:
-        current = dict(
+        current: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
                 (list(SERVER_SETTINGS),),
@@ -55,7 +55,7 @@ def _apply_settings(url: str) -> None:
     for _ in range(40 if changed else 0):  # the reload is asynchronous: let the next command see it
         with psycopg.connect(url, autocommit=True) as conn:
             if all(
-                conn.execute("SELECT current_setting(%s)", (k,)).fetchone()[0] == v
+                conn.execute("SELECT current_setting(%s)", (k,)).fetchone() == (v,)
                 for k, v in changed.items()
             ):
                 return
@@ -80,7 +80,7 @@ def stop(home: StrataHome) -> bool:
     if server is not None:
         atexit.unregister(server._cleanup)  # it would look for the instance we just forgot
     user = server.system_user if server else _system_user()
-    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=home.pgdata, user=user)
+    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=home.pgdata, user=user)  # type: ignore[attr-defined]  # made at import, per binary
     return True
 
 

@@ -19,20 +19,10 @@ import psycopg
 
 from pipelines.core import locks
 from pipelines.core.exceptions import TerminalError
-from pipelines.db.sql_text import SQL_DIR
+from pipelines.db.sql_text import SQL_DIR, read_sql
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-CREATE_VERSION_TABLE = """
-CREATE TABLE IF NOT EXISTS schema_migration (
-    version    bigint PRIMARY KEY,
-    name       text NOT NULL,
-    sha256     text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-)"""
-APPLIED = "SELECT version, name, sha256 FROM schema_migration ORDER BY version"
-RECORD = "INSERT INTO schema_migration (version, name, sha256) VALUES (%s, %s, %s)"
 
 
 @dataclass(frozen=True)
@@ -64,8 +54,11 @@ def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS_DIR) -> list[str
     wanted = discover(folder)
     with conn.transaction():
         conn.execute(locks.XACT_LOCK, (locks.MIGRATION,))
-        conn.execute(CREATE_VERSION_TABLE)
-        done = {version: (name, digest) for version, name, digest in conn.execute(APPLIED)}
+        conn.execute(read_sql("db/create_migration_table"))
+        done = {
+            version: (name, digest)
+            for version, name, digest in conn.execute(read_sql("db/applied_migrations"))
+        }
         applied = []
         for migration in wanted:
             if migration.version in done:
@@ -77,6 +70,8 @@ def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS_DIR) -> list[str
                 continue
             with conn.transaction():
                 conn.execute(migration.sql)
-                conn.execute(RECORD, (migration.version, migration.name, migration.sha256))
+                conn.execute(
+                    read_sql("db/record_migration"), (migration.version, migration.name, migration.sha256)
+                )
             applied.append(migration.name)
     return applied

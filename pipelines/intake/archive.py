@@ -14,8 +14,6 @@ from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.housekeeping import disk_bytes
 
-ARCHIVED_FILE = "SELECT name, archive_path FROM loader_file WHERE id = %s"
-
 
 @dataclass(frozen=True)
 class FileSummary:
@@ -40,9 +38,10 @@ class FileOnDisk:
 
 
 def list_files(conn: psycopg.Connection) -> list[FileSummary]:
+    rows = conn.execute(read_sql("intake/list_files")).fetchall()
     return [
-        FileSummary(*row[:-1], archive_path=Path(row[-1]))
-        for row in conn.execute(read_sql("intake/list_files"))
+        FileSummary(i, n, f, s, at, sha, ls, first, last, Path(p))
+        for i, n, f, s, at, sha, ls, first, last, p in rows
     ]
 
 
@@ -52,7 +51,7 @@ def on_disk(home: StrataHome, summary: FileSummary) -> FileOnDisk:
 
 def get_file(conn: psycopg.Connection, file_id: int, dest: Path) -> Path:
     """Copy the export as it was uploaded to ``dest`` (a folder keeps the original name)."""
-    row = conn.execute(ARCHIVED_FILE, (file_id,)).fetchone()
+    row = conn.execute(read_sql("intake/archived_file"), (file_id,)).fetchone()
     if row is None:
         raise TerminalError(f"no registered file has id {file_id} (see `strata files`)")
     name, archive_path = row

@@ -1,11 +1,11 @@
-"""Open a registry-portal export (spec/external-export.md) as one binary JSON stream.
+"""Open a registry-portal export (docs/export-format.md#files) as one binary JSON stream.
 
 Exports arrive as a bare ``.json`` document or as a ``.7z`` holding one. Everything
 downstream reads a single forward-only byte stream, so the format question is settled
 here once: a ``.json`` file is opened as it is; a ``.7z`` has its one JSON member
 extracted into a scratch directory first (py7zr pushes members out to writers and has
-no pull-style reader a streaming parser could consume; extraction is cheap, ~100 MB/s
-in FACTS.md), and the extracted copy is deleted when the caller is done, whether it
+no pull-style reader a streaming parser could consume; extraction is cheap next to the split,
+BENCHMARKS.md), and the extracted copy is deleted when the caller is done, whether it
 succeeded or not. ``ExportReader`` then counts the bytes the parser takes, so that a
 complaint about a 3 GB file names the byte to look at.
 """

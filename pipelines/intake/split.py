@@ -35,7 +35,7 @@ from pipelines.core.exceptions import ExportFormatError
 from pipelines.core.progress import Meter, Progress
 from pipelines.intake.source import ExportReader, check_free_space, open_export
 
-READ_SIZE = 64 * 1024  # 256 KiB / 1 MiB blocks measured 15-25 % slower (more held between drains)
+READ_SIZE = 64 * 1024  # larger blocks were slower: more events held between drains (BENCHMARKS.md)
 VERSION = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 MANIFEST = "manifest.json"
 _MISSING: Any = object()
@@ -103,7 +103,7 @@ def read_manifest(spool_dir: Path) -> list[LayerSpool]:
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """The split allocates millions of short-lived, acyclic dicts and lists: refcounting frees
-    them all, and the cyclic collector only spends time scanning them (~10-15 % measured)."""
+    them all, and the cyclic collector would only spend time scanning them (BENCHMARKS.md)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

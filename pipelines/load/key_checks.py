@@ -27,18 +27,9 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from pipelines.core.exceptions import TerminalError
+from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
-
-# One statement per written table: one pass over its written rows; per key, their distinct
-# parent ids, and those parents locked.
-WRITTEN = "written AS MATERIALIZED (SELECT {columns} {rows})"
-REFERENCED = "{name} AS MATERIALIZED (SELECT DISTINCT {column} AS id FROM written WHERE {column} IS NOT NULL)"
-COUNTS = """(SELECT count(*) FROM {name}),
-(SELECT count(*) FROM (SELECT 1 FROM {parent} p JOIN {name} r ON p.{parent_column} = r.id FOR KEY SHARE OF p) l)"""
-FIRST_MISSING = """
-SELECT c.{column} {rows}
-WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})
-LIMIT 1"""
+from pipelines.load.statements import COUNTS, FIRST_MISSING, REFERENCED, WRITTEN, WrittenRows
 
 
 @dataclass(frozen=True)
@@ -49,15 +40,6 @@ class ForeignKey:
     parent: sql.Identifier
     parent_column: str
     label: str  # "passport.category_id -> category.id", for people
-
-
-@dataclass(frozen=True)
-class WrittenRows:
-    """A table the load writes and, as ``FROM ... c JOIN ...``, which of its rows it wrote."""
-
-    table: str
-    rows: sql.Composable
-    deletes: bool = False
 
 
 class MissingParent(TerminalError):
@@ -138,19 +120,20 @@ def check_written(conn: psycopg.Connection, plan: KeyCheckPlan, layer: str) -> i
         return 0
     locked_total = 0
     for written, keys in plan.checks:
-        counts = conn.execute(_counts_statement(written, keys)).fetchone()
+        counts = one_row(conn, _counts_statement(written, keys))
         for n, key in enumerate(keys):
             referenced, locked = counts[2 * n], counts[2 * n + 1]
             locked_total += locked
             if locked < referenced:
-                (value,) = conn.execute(
+                (value,) = one_row(
+                    conn,
                     sql.SQL(FIRST_MISSING).format(
                         column=sql.Identifier(key.column),
                         rows=written.rows,
                         parent=key.parent,
                         parent_column=sql.Identifier(key.parent_column),
-                    )
-                ).fetchone()
+                    ),
+                )
                 raise MissingParent(layer, key, value)
     return locked_total
 

@@ -3,7 +3,7 @@
 Why: validation is Python, bound by one core's interpreter; a load is PostgreSQL's work,
 in the server's process. Run in turn, one core idles while the other works (the bench's
 profiles in BENCHMARKS.md). A layer's validation never needs the earlier layers loaded
-(their passports come from their mapped rows, ``spool_reading.earlier_passport_ids``),
+(their passports come from their mapped rows, ``intake.spools.earlier_passport_ids``),
 so one worker process validates every layer in order while the caller loads each layer
 as soon as it and every layer before it are valid. The outcome is the one of
 validate-all-then-load: every layer is validated, so analysts see every error at once,

@@ -8,7 +8,7 @@ composed with psycopg.sql.Identifier; values are bound parameters. For one entit
    by ext_id, else pre-allocated from T's identity), its digest, and whether it changes.
    Pre-allocating lets one INSERT write new passports whose parents are new passports of
    the same layer, in any order: foreign keys are checked after the writes
-   (``foreign_key_checks``), and each row gets exactly one history row.
+   (``key_checks``), and each row gets exactly one history row.
 2. Rows an analyst edited whose upstream changed are snapshotted before the update,
    so the overwritten manual values can be reported after it.
 3. UPDATE the rows whose digest differs; INSERT the new rows.
@@ -16,16 +16,14 @@ composed with psycopg.sql.Identifier; values are bound parameters. For one entit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from psycopg import sql
 
 from pipelines.contract.declarations import Entity, Link, MappedColumn
-from pipelines.load.key_checks import WrittenRows
 
 BOOKKEEPING = ("id", "report_id", "auto_imported", "import_digest")
 
-TARGET_TYPES = """
-SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"""
 
 CREATE_RAW = "CREATE TEMP TABLE {raw} ({columns}) ON COMMIT DROP"
 COPY_RAW = "COPY {raw} ({columns}) FROM STDIN (FORMAT csv)"
@@ -77,6 +75,26 @@ WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} 
 # The rows of a table a load wrote (links: a superset, every link of a staged owner), for key checks.
 WRITTEN_ENTITY_ROWS = "FROM {table} c JOIN {stage} s ON s.id = c.id AND s.changed"
 WRITTEN_LINK_ROWS = "FROM {table} c JOIN {owner_stage} s ON s.id = c.{owner}"
+
+# Key checks (pipelines/load/key_checks.py): one statement per written table: one pass over its
+# written rows; per key, their distinct parent ids, and those parents locked.
+WRITTEN = "written AS MATERIALIZED (SELECT {columns} {rows})"
+REFERENCED = "{name} AS MATERIALIZED (SELECT DISTINCT {column} AS id FROM written WHERE {column} IS NOT NULL)"
+COUNTS = """(SELECT count(*) FROM {name}),
+(SELECT count(*) FROM (SELECT 1 FROM {parent} p JOIN {name} r ON p.{parent_column} = r.id FOR KEY SHARE OF p) l)"""
+FIRST_MISSING = """
+SELECT c.{column} {rows}
+WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})
+LIMIT 1"""
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """A table the load writes and, as ``FROM ... c JOIN ...``, which of its rows it wrote."""
+
+    table: str
+    rows: sql.Composable
+    deletes: bool = False
 
 
 def stage_of(table: str) -> sql.Identifier:
@@ -134,7 +152,7 @@ def _parent_resolution(entity: Entity) -> tuple[sql.Composable, dict[str, sql.Co
     enclosing = entity.enclosing.column if entity.enclosing else None
     for n, column in enumerate(c for c in entity.mapped_columns if c.resolves):
         in_stage, in_table = sql.Identifier(f"ps{n}"), sql.Identifier(f"pt{n}")
-        parent_table = column.resolves  # entity kinds are their tables' names
+        parent_table = str(column.resolves)  # entity kinds are their tables' names
         joins.append(
             sql.SQL("{kind} JOIN {stage} {alias} ON {alias}.ext_id = s.{col}").format(
                 kind=sql.SQL("" if column.name == enclosing else "LEFT"),
@@ -220,7 +238,7 @@ def report_overwrites(entity: Entity) -> sql.Composed:
 
 
 def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed]:
-    names = dict(
+    names: dict[str, sql.Composable | str] = dict(
         table=link.table,
         owner_stage=stage_of(owner.table),
         stage=stage_of(link.table),

@@ -22,6 +22,7 @@ from pipelines.contract.declarations import ENTITIES, Entity
 from pipelines.core import locks
 from pipelines.core.exceptions import TerminalError
 from pipelines.core.progress import Meter, Progress
+from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 from pipelines.load import statements
 from pipelines.load.key_checks import check_written, plan_key_checks, row_checks_skipped
@@ -59,7 +60,7 @@ class LoadResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     overwrites: int = 0
     touched_passports: list[int] = field(default_factory=list)
-    key_checks: str = ""  # "set-based", or "row by row (why)": see foreign_key_checks
+    key_checks: str = ""  # "set-based", or "row by row (why)": see key_checks
     parents_locked: int = 0
 
     @property
@@ -110,7 +111,7 @@ def load_layer(
         conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # the mapped rows stay until we commit
         conn.execute(locks.XACT_LOCK, (locks.IMPORT,))
         ready = check_ready(conn, version)
-        conn.execute("SELECT strata_begin_import(%s)", (ready.report_id,))
+        conn.execute(read_sql("load/begin_import"), (ready.report_id,))
         conn.execute("SET LOCAL work_mem = '256MB'")
         result = LoadResult(version, ready.report_id)
         staged = _stage_all(conn, ready.mapped_path, entities, steps)
@@ -142,7 +143,7 @@ def load_layer(
                     statements.report_overwrites(entity),
                     {"report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)},
                 ).rowcount
-        result.touched_passports = [i for (i,) in conn.execute("SELECT id FROM stage_passport ORDER BY id")]
+        result.touched_passports = [i for (i,) in conn.execute(read_sql("load/touched_passports"))]
         if after_load is not None:
             with steps.step("refreshing read models"):
                 after_load(conn, result)
@@ -178,7 +179,9 @@ def _stage_all(
     staged: dict[str, int] = {}
     for entity in entities:
         with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
-            target = dict(conn.execute(statements.TARGET_TYPES, (entity.table,)).fetchall())
+            target: dict[str, str] = dict(
+                conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall()
+            )
             raw = statements.raw_of(entity.table)
             _copy(
                 conn,
@@ -194,7 +197,9 @@ def _stage_all(
             conn.execute(statements.analyze_stage(entity))
         for link in entity.links:
             with steps.step(f"copying {link.table} ({manifest[link.table]['rows']:,} rows)"):
-                link_types = dict(conn.execute(statements.TARGET_TYPES, (link.table,)).fetchall())
+                link_types: dict[str, str] = dict(
+                    conn.execute(read_sql("load/target_types"), (link.table,)).fetchall()
+                )
                 types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
                 _copy(
                     conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types
@@ -228,9 +233,9 @@ def _copy(
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
-    return conn.execute(
-        statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table))
-    ).fetchone()[0]
+    return int(
+        one_row(conn, statements.q("SELECT count(*) FROM {stage}", stage=statements.stage_of(table)))[0]
+    )
 
 
 def _refuse_unresolved(conn: psycopg.Connection, entity: Entity, version: str) -> None:

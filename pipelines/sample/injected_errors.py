@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from pipelines.sample.portal_spelling import UNKNOWN_CODES, People
+from pipelines.sample.people import People
+from pipelines.sample.word_lists import UNKNOWN_CODES
 
 BAD_DATES = ["31.02.2026", "2026-02-30", "2026-13-01", "yesterday"]
 BAD_NUMBERS = ["12,5.3", "abc", "1.2.3"]

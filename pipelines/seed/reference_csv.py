@@ -1,4 +1,4 @@
-"""Reading the reference CSVs of spec/external-export.md, checked line by line.
+"""Reading the reference CSVs of docs/export-format.md#reference-csvs, checked line by line.
 
 Every problem is a SeedError naming file, line and column, found before anything
 is written, so a bad file never half-loads.
@@ -75,7 +75,9 @@ def read(folder: Path, spec: CsvSpec) -> CsvRows:
                 ",".join(missing or extra) or "-",
                 f"header must be {','.join(spec.columns)} (missing {missing}, unexpected {extra})",
             )
-        lines, rows, seen = [], [], {column: {} for column in spec.unique}
+        lines: list[int] = []
+        rows: list[dict[str, str]] = []
+        seen: dict[str, dict[str, int]] = {column: {} for column in spec.unique}
         for row in reader:
             line = reader.line_num
             if None in row or any(value is None for value in row.values()):

@@ -17,7 +17,7 @@ import psycopg
 from pipelines.contract.analyst_errors import Blank, ErrorCode, Invalid
 from pipelines.db.sql_text import read_sql
 from pipelines.validation.people import PeopleIndex, PersonMatch, Profile
-from pipelines.validation.vocabularies import Vocabulary, load_vocabularies
+from pipelines.validation.vocabularies import Vocabulary, read_vocabularies
 
 CACHE_LIMIT: Final = 200_000
 
@@ -60,13 +60,13 @@ def _unresolved(value: object, match: PersonMatch) -> str:
     raise Invalid(ErrorCode.NOT_FOUND, f"no profile matches {value!r}", "profile")
 
 
-def load_profiles(conn: psycopg.Connection) -> list[Profile]:
+def read_profiles(conn: psycopg.Connection) -> list[Profile]:
     return [Profile(*row) for row in conn.execute(read_sql("validation/profiles"))]
 
 
-def load_lookups(conn: psycopg.Connection, vocabularies: Iterable[str]) -> Lookups:
+def read_lookups(conn: psycopg.Connection, vocabularies: Iterable[str]) -> Lookups:
     """Read the named vocabularies and all profiles in one short transaction."""
     with conn.transaction():
-        vocab = load_vocabularies(conn, vocabularies)
-        people = PeopleIndex(load_profiles(conn))
+        vocab = read_vocabularies(conn, vocabularies)
+        people = PeopleIndex(read_profiles(conn))
     return Lookups(vocab, people)

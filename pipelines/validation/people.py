@@ -1,7 +1,7 @@
 """Resolve the portal's free-text person names to our profiles.
 
 The export names people only as strings, written many ways (see *Names* in
-spec/external-export.md): ``Ivanov Ivan Petrovich``, ``IVANOV IVAN PETROVICH``,
+docs/export-format.md#names): ``Ivanov Ivan Petrovich``, ``IVANOV IVAN PETROVICH``,
 ``Ivanov I. P.``, ``Ivanov I.P.``, ``Ivanov Ivan`` and now and then with a typo.
 ``PeopleIndex.match`` tries rules from the strictest to the loosest; the first
 rule that finds anybody decides, and more than one person there is an analyst

@@ -240,7 +240,7 @@ class RecordMapper:
             return None
         if ext is not None:
             plan.references[value].append((ext, passport, label, target))
-        return value  # type: ignore[no-any-return]
+        return value
 
     def _link(
         self,

@@ -1,6 +1,6 @@
 """Validate one layer: a single streaming pass over its spool, errors stored, mapped rows written.
 
-The flow (ARCHITECTURE.md: raw_layer -> check layer_is_valid -> loaded_layer):
+The flow (docs/architecture.md#flow: raw_layer -> check layer_is_valid -> loaded_layer):
 
 1. check the import declarations against the catalog (pipelines.contract.catalog_check);
 2. read the reference data once (vocabularies, profiles: pipelines.validation.lookups);
@@ -11,7 +11,7 @@ The flow (ARCHITECTURE.md: raw_layer -> check layer_is_valid -> loaded_layer):
 
 Memory stays bounded by the layer's distinct ids (for duplicate and parent checks)
 and its distinct spellings, never by the spool's size. The Dagster asset check
-calls ``validate_layer`` and ``pipelines.fixups.error_files.write_reports``.
+calls ``validate_layer`` and ``pipelines.fixups.layer_folder.write_layer_folder``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pipelines.contract.catalog_check import check_declarations
 from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
 from pipelines.core.progress import Meter, Progress
 from pipelines.intake.spools import read_lines, version_of
-from pipelines.validation.lookups import load_lookups
+from pipelines.validation.lookups import read_lookups
 from pipelines.validation.mapped_files import MappedFiles
 from pipelines.validation.outcome_store import store_validation
 from pipelines.validation.parents import resolve_references
@@ -92,7 +92,7 @@ def validate_layer(
     meter = (progress or Progress()).meter("validate", f"layer {version}", expected_reports, "reports")
     entities = walk(root)
     check_declarations(conn, entities)
-    lookups = load_lookups(conn, vocabularies_of(entities))
+    lookups = read_lookups(conn, vocabularies_of(entities))
     log, unresolved = ErrorLog(version), Unresolved()
     with MappedFiles(mapped_dir, entities) as files:
         mapper = RecordMapper(root, lookups, files, log, unresolved)
@@ -127,7 +127,7 @@ def validate_layer(
 
 def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity, meter: Meter) -> int:
     """Map every line; return the number of reports. The cyclic GC is paused: parsed reports
-    hold no cycles, and its collections while the id sets grow cost ~12 % of the pass (measured)."""
+    hold no cycles, and its collections while the id sets grow are pure cost (BENCHMARKS.md)."""
     loads, decode_error, reports = orjson.loads, orjson.JSONDecodeError, 0
     enabled = gc.isenabled()
     gc.disable()

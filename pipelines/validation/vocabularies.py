@@ -109,5 +109,5 @@ def load_vocabulary(conn: psycopg.Connection, name: str) -> Vocabulary:
     return Vocabulary.of(name, codes, mappings)
 
 
-def load_vocabularies(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, Vocabulary]:
+def read_vocabularies(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, Vocabulary]:
     return {name: load_vocabulary(conn, name) for name in sorted(set(names))}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from pipelines.cli.main import main
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import connect
+from tests.support.load_checks import assert_final_state
 from tests.support.postgres import embedded_home
 
 
@@ -54,6 +57,8 @@ def test_load_validates_everything_and_loads_in_order(home: StrataHome, tmp_path
     assert main(["load", str(tmp_path / "s" / "export.json")]) == 0
     out = capsys.readouterr().out
     assert "2026-01: loaded already with this content, skipped" in out and "loaded through 2026-03" in out
+    with connect(_strata_url(capsys)) as conn:  # strata load's own worker and launch gave the right rows
+        assert_final_state(conn, orjson.loads((tmp_path / "s" / "expected.json").read_bytes()))
     assert main(["asof", "2026-01", "P-00000001"]) == 0
     assert '"layer": "2026-01"' in capsys.readouterr().out
 
@@ -68,6 +73,19 @@ def test_load_of_a_dirty_export_names_the_blocked_layers(home: StrataHome, tmp_p
     assert "Traceback" not in captured.out + captured.err
     assert main(["errors", "2026-01", "--json"]) == 0
     assert '"code"' in capsys.readouterr().out
+    expected = orjson.loads((tmp_path / "d" / "expected.json").read_bytes())
+    with connect(_strata_url(capsys)) as conn:  # every layer was validated, though none could load
+        counts = dict(
+            conn.execute("SELECT version, error_count FROM loader_report ORDER BY version").fetchall()
+        )
+        assert counts == {layer["version"]: len(layer["errors"]) for layer in expected["layers"]}
+        assert conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone() == (0,)
+
+
+def _strata_url(capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(["db", "url"]) == 0
+    return capsys.readouterr().out.strip()
 
 
 def test_register_list_and_get_back_an_export(home: StrataHome, tmp_path: Path, capsys) -> None:

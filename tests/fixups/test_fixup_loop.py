@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.contract.analyst_errors import ErrorCode
 from pipelines.core.exceptions import TerminalError
-from pipelines.fixups.error_files import preview_markdown, write_reports
+from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
 from pipelines.fixups.profile_creation import create_profiles
 from pipelines.fixups.review_files import literal, parse_name
 from pipelines.sample.export import write_sample
@@ -74,7 +74,7 @@ def test_hand_made_layer_fixed_by_profiles_and_mappings(conn: psycopg.Connection
     )
     first = validate_layer(conn, spool, tmp_path / "mapped")
     assert {e.code for e in first.errors} == FIXABLE | {ErrorCode.CANT_PARSE, ErrorCode.MULTIPLE_RECORDS}
-    files = write_reports(first, tmp_path / "reports" / "2026-01")
+    files = write_layer_folder(first, tmp_path / "reports" / "2026-01")
 
     proposed = orjson.loads(files.profiles_to_create.read_bytes())["profiles"]
     assert [(p["last_name"], p["first_name"], p["middle_name"]) for p in proposed] == [
@@ -119,7 +119,7 @@ def test_sample_layer_fixed_for_the_fixable_codes(conn: psycopg.Connection, tmp_
     spool = tmp_path / "spool" / f"{version}.jsonl"
     first = validate_layer(conn, spool, tmp_path / "mapped")
     assert keys(first.errors) == truth_keys(expected["layers"][0])
-    files = write_reports(first, tmp_path / "reports")
+    files = write_layer_folder(first, tmp_path / "reports")
     create_profiles(conn, files.profiles_to_create)
     apply_mappings(conn, files.mappings_sql)
     second = validate_layer(conn, spool, tmp_path / "mapped")
@@ -137,7 +137,7 @@ def test_report_files_and_preview(conn: psycopg.Connection, tmp_path: Path) -> N
     conn.commit()
     spool = write_spool(tmp_path / "spool", "2026-04", [report(f"P-{i}", category="a|b") for i in range(25)])
     result = validate_layer(conn, spool, tmp_path / "mapped")
-    files = write_reports(result, tmp_path / "reports")
+    files = write_layer_folder(result, tmp_path / "reports")
     document = orjson.loads(files.errors_json.read_bytes())
     assert document["error_count"] == 25 and document["counts_by_code"]["mapping_not_found"] == 25
     assert document["counts_by_code"]["required"] == 0

@@ -254,7 +254,7 @@ def test_7z_extraction_is_refused_when_it_does_not_fit(
 
 
 def test_reference_generator_export(tmp_path: Path) -> None:
-    """Acceptance against the generator that defines the format (spec/external-export.md)."""
+    """Acceptance against the generator that defines the format (docs/export-format.md)."""
     if not MAKE_EXPORT.is_file():
         pytest.skip("../shared not present: acceptance against the reference generator runs in CI")
     out = tmp_path / "gen"

@@ -15,7 +15,7 @@ from pipelines.db.counts import table_counts
 from pipelines.load.transaction import load_layer
 from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
-from tests.support.load_checks import assert_final_state, load_export
+from tests.support.load_checks import IMPORTED, assert_final_state, load_export
 from tests.support.paths import require_shared
 
 CASES = [  # (seed, passports, layers, existing): existing > the first layer covers "--existing larger"
@@ -48,21 +48,9 @@ def test_clean_export_loads_to_truth(
     home = StrataHome(tmp_path / "home").ensure()
     load_export(conn, out / "export.json", home)
     assert_final_state(conn, truth)
-    tables = (
-        "passport",
-        "maintenance",
-        "maintenance_crew",
-        "measurement",
-        "sign",
-        "passport_history",
-        "maintenance_history",
-        "maintenance_crew_history",
-        "measurement_history",
-        "sign_history",
-    )
-    before = table_counts(conn, tables)
+    before = table_counts(conn, IMPORTED)
     latest = truth["layers"][-1]["version"]
     assert validate_registered(conn, registered_layer(conn, latest)).valid
     conn.commit()
     assert load_layer(conn, latest).writes == 0
-    assert table_counts(conn, tables) == before
+    assert table_counts(conn, IMPORTED) == before

@@ -18,20 +18,7 @@ from pipelines.load.transaction import load_layer
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
-from tests.support.load_checks import load_export
-
-IMPORTED = (
-    "passport",
-    "maintenance",
-    "maintenance_crew",
-    "measurement",
-    "sign",
-    "passport_history",
-    "maintenance_history",
-    "measurement_history",
-    "sign_history",
-    "profile",
-)
+from tests.support.load_checks import IMPORTED, load_export
 
 
 @pytest.fixture

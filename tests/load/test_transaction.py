@@ -15,20 +15,7 @@ from pipelines.load.transaction import load_layer
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
-from tests.support.load_checks import assert_final_state, load_export
-
-IMPORTED = (
-    "passport",
-    "maintenance",
-    "maintenance_crew",
-    "measurement",
-    "sign",
-    "passport_history",
-    "maintenance_history",
-    "maintenance_crew_history",
-    "measurement_history",
-    "sign_history",
-)
+from tests.support.load_checks import IMPORTED, assert_final_state, load_export
 
 
 @pytest.fixture
@@ -81,10 +68,17 @@ def test_layers_load_only_in_order(conn, home, sample) -> None:
     before = table_counts(conn, IMPORTED)
     with pytest.raises(LoadRefused, match=f"before the earlier layers {versions[1]}"):
         _load(conn, versions[2])
+    assert table_counts(conn, IMPORTED) == before  # the refused load wrote nothing
     load_export(conn, export, home, through=versions[2])
+    in_order = table_counts(conn, IMPORTED)
+    _validate(conn, versions[1])
     with pytest.raises(LoadRefused, match=f"older than the loaded layer {versions[2]}"):
         _load(conn, versions[1])
-    assert table_counts(conn, IMPORTED) != before  # the in-order loads did write
+    assert table_counts(conn, IMPORTED) == in_order  # nor did the refused older one
+    loaded = [
+        v for (v,) in conn.execute("SELECT version FROM loader_report WHERE loaded_at IS NOT NULL ORDER BY 1")
+    ]
+    assert loaded == versions[:3]
 
 
 def test_a_failure_anywhere_leaves_the_database_as_it_was(conn, home, sample) -> None:

@@ -1,7 +1,8 @@
 """Read models on a real PostgreSQL: incremental refresh equals a full rebuild, drift is
 found row by row and healed by a rebuild, refreshes are serialized.
 
-The loader is not built yet, so passports, maintenance and signs are written with SQL.
+Passports, maintenance and signs are written with SQL, so each test holds exactly the rows it
+needs; test_after_loads.py checks the same refresh after real layer loads.
 """
 
 from __future__ import annotations

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import psycopg
 
+from pipelines.contract.declarations import ENTITIES, LINKS
 from pipelines.core.settings import StrataHome
 from pipelines.intake.registration import register
 from pipelines.load.transaction import LoadResult, load_layer
 from pipelines.validation.registered import registered_layer, validate_registered
+
+_WRITTEN = (*(entity.table for entity in ENTITIES), *(link.table for link in LINKS))
+# Every table a layer load writes, and its history table: what "the load wrote nothing" counts.
+IMPORTED: tuple[str, ...] = (*_WRITTEN, *(f"{table}_history" for table in _WRITTEN))
 
 PASSPORT = """
 SELECT p.id, p.name, c.code, p.status, p.region, pp.ext_id, p.commissioned::text, p.length_value, u.code,

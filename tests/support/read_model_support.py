@@ -1,4 +1,5 @@
-"""Writing the canonical sources of passport_overview with plain SQL (the loader is not built yet)."""
+"""Writing the canonical sources of passport_overview with plain SQL, as an analyst would: each test
+sets up exactly the rows it needs, without an export (tests/read_models/test_after_loads.py uses the loader)."""
 
 from __future__ import annotations
 

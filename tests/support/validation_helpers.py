@@ -121,3 +121,18 @@ def maintenance(ext_id: str, **fields: object) -> dict:
     base: dict = {"id": ext_id, "date": "2025-05-01", "repair_type": "patching"}
     base.update(fields)
     return base
+
+
+def run_layer(
+    conn: psycopg.Connection,
+    folder: Path,
+    reports: list[object],
+    version: str = "2026-01",
+    earlier: frozenset[str] = frozenset(),
+) -> ValidationResult:
+    spool = write_spool(folder / "spool", version, reports)
+    return validate_layer(conn, spool, folder / "mapped" / version, earlier_passports=earlier)
+
+
+def mapped_rows(result: ValidationResult, table: str) -> dict[str, list[str]]:
+    return {row[0]: row for row in csv_rows(result.mapped[table])}

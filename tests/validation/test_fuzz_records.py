@@ -1,6 +1,6 @@
 """Fuzzing one report through registration, validation and the load (the engine's path).
 
-Every field of the export spec (spec/external-export.md) is mutated: wrong types, missing
+Every field of the export spec (docs/export-format.md) is mutated: wrong types, missing
 keys, huge and unicode strings, numbers out of range, deep nesting, SQL-looking strings.
 Whatever the mutation, the record either loads, or the layer is refused with errors of
 the six analyst codes and nothing of it is written; never an unhandled exception, never a

@@ -1,6 +1,6 @@
-"""A layer's analyst errors as files and as a preview, for people and for the asset check's metadata.
+"""A layer's fix-up folder (errors, files to review) and its preview, for people and for the check's metadata.
 
-``write_reports`` puts everything an analyst needs for one version in one folder:
+``write_layer_folder`` puts everything an analyst needs for one version in one folder:
 ``errors.json`` (counts by code and every error), ``errors.csv`` (the same rows for
 a spreadsheet), and the fix-up files ``profiles_to_create.json`` and ``mappings.sql``
 (pipelines.fixups.review_files). ``preview_markdown`` renders the first errors as a table
@@ -28,7 +28,7 @@ CELL_LIMIT: Final = 80
 
 
 @dataclass(frozen=True)
-class ReportFiles:
+class LayerFolder:
     """Where a version's report files are; the asset check puts these paths in its metadata."""
 
     folder: Path
@@ -38,10 +38,10 @@ class ReportFiles:
     mappings_sql: Path
 
 
-def write_reports(result: ValidationResult, folder: Path) -> ReportFiles:
+def write_layer_folder(result: ValidationResult, folder: Path) -> LayerFolder:
     """Write the four files of ``result`` into ``folder`` (created; earlier files replaced)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(
+    files = LayerFolder(
         folder,
         folder / "errors.json",
         folder / "errors.csv",

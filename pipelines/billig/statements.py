@@ -1,4 +1,5 @@
-"""The reads of billig, one per level, as templates for `connection.BilligConnection`.
+"""The reads of billig, one per level: templates composed by `connection.BilligConnection` with
+the layout's table names, for SQLite and PostgreSQL alike.
 
 Every level filters by event ids, so each costs one statement per chunk of ids,
 whatever the number of ticket or price groups. Columns are renamed to the public

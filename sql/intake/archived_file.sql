@@ -1,0 +1,1 @@
+SELECT name, archive_path FROM loader_file WHERE id = %s
