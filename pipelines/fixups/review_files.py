@@ -1,9 +1,11 @@
 """Fix-up files an analyst reviews, edits and applies, so a re-validation can pass.
 
 - ``profiles_to_create.json``: each unknown person (``not_found``) with last, first
-  and middle name parsed from the spelling and where it was referenced. After
-  review (delete entries, correct names), ``pipelines.fixups.profile_creation.create_profiles``
-  inserts them (the create_profiles Dagster job wraps it).
+  and middle name parsed from the spelling, where it was referenced, and the nearest
+  existing profiles (up to three, with their distance in edits), so a typo of a known
+  person shows before anyone creates a duplicate. After review (delete entries,
+  correct names), ``pipelines.fixups.profile_creation.create_profiles`` inserts them
+  (the create_profiles Dagster job wraps it).
 - ``mappings.sql``: for each unknown enum value (``mapping_not_found``) a commented-out
   ``INSERT`` into the right ``<vocabulary>_mapping`` table. The analyst uncomments a
   line, replaces ``CHANGE_ME`` with an existing code and runs the file; a line left
@@ -57,7 +59,8 @@ def _recase(token: str) -> str:
 
 
 def write_profiles_to_create(path: Path, version: str, unresolved: Unresolved) -> None:
-    """One entry per person: spellings that differ only in case and spacing are grouped."""
+    """One entry per person: spellings that differ only in case and spacing are grouped (and so
+    share their nearest profiles, which are found on the compared form)."""
     entries = []
     for spellings in _grouped(unresolved.people, normalize):
         entries.append(
@@ -67,12 +70,15 @@ def write_profiles_to_create(path: Path, version: str, unresolved: Unresolved) -
                 "email": None,
                 "references": sum(s.references for s in spellings),
                 "referenced_by": [p.as_dict() for s in spellings for p in s.places][:MAX_PLACES],
+                "nearest_profiles": [n.as_dict() for n in spellings[0].nearest],
             }
         )
     document = {
         "version": version,
         "instructions": "Review each entry (delete it, or correct the names), then run the "
-        "create_profiles job with this file and re-validate the layer.",
+        "create_profiles job with this file and re-validate the layer. An entry whose nearest "
+        "profile is the same person is a typo: delete it (a new profile would be a duplicate) "
+        "and have the portal correct the spelling.",
         "profiles": entries,
     }
     path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))

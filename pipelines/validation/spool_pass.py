@@ -99,6 +99,7 @@ def validate_layer(
         reports = _single_pass(spool, mapper, log, root, meter)
         counts = mapper.counts()
         manifest = files.write_manifest(counts)
+    unresolved.suggest_people(lookups.people.nearest)
     meter.update(reports, "resolving parent references")
     plans = mapper.plans()
     kinds = {entity.kind: entity for entity in entities}

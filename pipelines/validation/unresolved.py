@@ -7,8 +7,11 @@ places it was referenced, so the analyst can look at the records, and a total co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
+
+from pipelines.validation.people import Nearby
 
 MAX_PLACES: Final = 20
 PROFILE: Final = "profile"
@@ -34,11 +37,16 @@ class Place:
 
 @dataclass
 class Spelling:
-    """One unknown value as written, with its references."""
+    """One unknown value as written, with its references.
+
+    ``nearest`` (people only) are the existing profiles a few edits away, so the
+    analyst sees a typo of a known person before creating a duplicate of them.
+    """
 
     value: str
     references: int = 0
     places: list[Place] = field(default_factory=list)
+    nearest: tuple[Nearby, ...] = ()
 
 
 @dataclass
@@ -57,6 +65,13 @@ class Unresolved:
         spelling.references += 1
         if len(spelling.places) < MAX_PLACES:
             spelling.places.append(place)
+
+    def suggest_people(self, nearest: Callable[[str], tuple[Nearby, ...]]) -> None:
+        """Give each unknown person's spelling its nearest profiles (``PeopleIndex.nearest``).
+
+        Once per distinct spelling after the pass, not per reference in it."""
+        for spelling in self.by_target.get(PROFILE, {}).values():
+            spelling.nearest = nearest(spelling.value)
 
     @property
     def people(self) -> list[Spelling]:

@@ -75,7 +75,8 @@ def csv_rows(path: Path) -> list[list[str]]:
 
 # A small, explicit reference for hand-made layers: namesakes Ivanov Ivan Petrovich and
 # Ivanov Igor Pavlovich share "Ivanov I. P.", so that spelling is ambiguous.
-PROFILES = [
+ProfileRow = tuple[int, str, str, str | None]  # profile_id, last, first, middle (None: has none)
+PROFILES: list[ProfileRow] = [
     (1, "Ivanov", "Ivan", "Petrovich"),
     (2, "Ivanov", "Igor", "Pavlovich"),
     (3, "Smirnova", "Anna", "Sergeevna"),
@@ -90,12 +91,12 @@ VOCABULARIES = {
 DB_PASSPORTS = [("P-DB-1", "Legacy bridge", "bridge", "North"), ("", "Never matched", "road", "South")]
 
 
-def write_reference(folder: Path) -> Path:
+def write_reference(folder: Path, profiles: list[ProfileRow] = PROFILES) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     _csv(
         folder / "profiles.csv",
         ["profile_id", "last_name", "first_name", "middle_name", "email"],
-        [(*p, "") for p in PROFILES],
+        [(pid, last, first, middle or "", "") for pid, last, first, middle in profiles],
     )
     for name, rows in VOCABULARIES.items():
         _csv(folder / f"{name}.csv", ["code", "name", "aliases"], rows)
