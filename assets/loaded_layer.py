@@ -15,9 +15,11 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.layer_metadata import layer_metadata
 from assets.partitions import monthly_layers
+from assets.progress import run_progress
 from assets.raw_layer import raw_layer
 from pipelines.core.markdown import markdown_table
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.housekeeping import tidy_after_commit
 from pipelines.load.layer_states import layer_state
 from pipelines.load.transaction import load_layer
 from pipelines.read_models.passport_overview import refresh_passport_overview
@@ -48,9 +50,11 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             conn,
             context.partition_key,
             after_load=lambda c, r: refresh_passport_overview(c, r.touched_passports),
+            progress=run_progress(context),
         )
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
         state = layer_state(conn, context.partition_key)
+    context.log.info(tidy_after_commit(database.connect, database.settings().home).summary())
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     return MaterializeResult(
         metadata={

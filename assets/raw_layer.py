@@ -14,6 +14,7 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.layer_metadata import layer_metadata
 from assets.partitions import monthly_layers
+from assets.progress import run_progress
 from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
 from pipelines.load.layer_states import layer_state
 from pipelines.validation.registered import registered_layer, validate_registered
@@ -37,7 +38,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Mat
     """The layer from the newest registered export holding it, validated and mapped for the load."""
     with terminal_as_failure(), database.connect() as conn:
         layer = registered_layer(conn, context.partition_key)
-        result = validate_registered(conn, layer)
+        result = validate_registered(conn, layer, progress=run_progress(context))
         state = layer_state(conn, layer.version)
     files = write_layer_folder(result, database.settings().home.reports / layer.version)
     report_files = {
