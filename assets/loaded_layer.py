@@ -31,9 +31,11 @@ from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.instance import IMPORT_POOL
 from assets.layer_metadata import layer_metadata
 from assets.partitions import layer_partitions
+from assets.progress import run_progress
 from assets.raw_layer import raw_layer
 from pipelines.core.markdown import markdown_table
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.housekeeping import tidy_after_commit
 from pipelines.load.layer_states import layer_state
 from pipelines.load.plan import LayerStatus, layer_plan
 from pipelines.load.transaction import LoadResult, load_layer
@@ -82,10 +84,11 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
         )
         raise RetryRequested(max_retries=WAIT_TURNS, seconds_to_wait=WAIT_SECONDS)
     with terminal_as_failure(), database.connect() as conn:
-        result = load_layer(conn, version, after_load=refresh)
+        result = load_layer(conn, version, after_load=refresh, progress=run_progress(context))
         overwrites = conn.execute(read_sql("load/overwrites"), {"report_id": result.report_id}).fetchall()
         overview_rows = conn.execute("SELECT count(*) FROM passport_overview").fetchone()
         facts = layer_state(conn, version)
+    context.log.info(tidy_after_commit(database.connect, database.settings().home).summary())
     counts = {f"{table}_{kind}": n for table, c in result.tables.items() for kind, n in c.as_dict().items()}
     yield MaterializeResult(
         metadata={

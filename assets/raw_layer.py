@@ -28,6 +28,7 @@ from dagster import (
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.layer_metadata import layer_metadata
 from assets.partitions import layer_partitions
+from assets.progress import run_progress
 from pipelines.core.exceptions import TerminalError
 from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
 from pipelines.load.layer_states import layer_state
@@ -60,7 +61,7 @@ def raw_layer(context: AssetExecutionContext, database: DatabaseResource) -> Ite
         if state is not None and state.status is LayerStatus.REFUSED:
             raise TerminalError(state.reason)
         layer = registered_layer(conn, context.partition_key)
-        result = validate_registered(conn, layer)
+        result = validate_registered(conn, layer, progress=run_progress(context))
         facts = layer_state(conn, layer.version)
     files = write_layer_folder(result, database.settings().home.reports / layer.version)
     check_metadata = {

@@ -15,8 +15,10 @@ from dagster import AssetExecutionContext, AssetObservation, Config, Materialize
 
 from assets.failures import TRANSIENT_RETRY, terminal_as_failure
 from assets.partitions import add_layers
+from assets.progress import run_progress
 from pipelines.core.exceptions import DuplicateFileError
 from pipelines.core.markdown import markdown_table
+from pipelines.intake.housekeeping import tidy_after_commit
 from pipelines.intake.registered_layers import file_layers, layers_to_load
 from pipelines.intake.registration import register
 from pipelines.load.plan import layer_plan
@@ -43,7 +45,7 @@ def registered_export(
     home = database.settings().home
     with terminal_as_failure(), database.connect() as conn:
         try:
-            registered = register(conn, path, home)
+            registered = register(conn, path, home, progress=run_progress(context))
         except DuplicateFileError as exc:
             conn.rollback()
             context.log.warning(f"duplicate: {exc}")
@@ -57,6 +59,7 @@ def registered_export(
         refused = [s for s in layer_plan(conn).refused if s.file_id == registered.id]
     versions = [layer.version for layer in layers]
     added = add_layers(context.instance, versions)
+    context.log.info(tidy_after_commit(database.connect, home).summary())
     for state in refused:
         context.log.warning(f"refused: {state.reason}")
     context.log.info(

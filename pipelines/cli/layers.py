@@ -7,14 +7,17 @@ Dagster this package reaches), in process, so every run shows in the UI.
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 from pathlib import Path
 
 import orjson
 import psycopg
 
+from pipelines.cli.progress_view import terminal_progress
+from pipelines.core.progress import Every, Progress, attached
 from pipelines.core.settings import Settings
-from pipelines.db.connection import connect
+from pipelines.db.connection import DatabaseUrls, connect
 from pipelines.db.setup import prepare
 from pipelines.intake.registered_layers import file_layers, last_loaded, newest_layer
 from pipelines.load.overlap import validate_while_loading
@@ -27,12 +30,20 @@ def _reports(conn: psycopg.Connection, version: str) -> int:
 
 
 def load_export(args: argparse.Namespace, settings: Settings) -> int:
-    from assets.launch import add_layer_partitions, layer_loader, prepare_launch, validate_run
-    from pipelines.intake.registration import register
+    from assets.launch import prepare_launch
 
     urls = prepare_launch(settings)
+    with terminal_progress() as view, attached(view):
+        return _load(args, settings, urls, view)
+
+
+def _load(args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, view: Every) -> int:
+    from assets.launch import add_layer_partitions, layer_loader, validate_run
+    from pipelines.intake.housekeeping import tidy_after_commit
+    from pipelines.intake.registration import register
+
     with connect(urls.strata) as conn:
-        registered = register(conn, Path(args.export), settings.home, reuse=True)
+        registered = register(conn, Path(args.export), settings.home, reuse=True, progress=Progress.watched())
         conn.commit()
         layers = [
             layer
@@ -44,6 +55,8 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
         pending_states = [s for s in plan.pending if not args.through or s.version <= args.through]
         reports = {s.version: _reports(conn, s.version) for s in pending_states}
     add_layer_partitions([state.version for state in plan.states])
+    if (tidied := tidy_after_commit(lambda: connect(urls.strata), settings.home)).worth_saying:
+        print(tidied.summary(), file=sys.stderr)
     print(
         f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
         f"{len(layers)} layers"
@@ -61,7 +74,7 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
         # every layer is validated (analysts see every error at once); each loads once it and
         # all before it are valid, while the next one validates (pipelines/load/overlap.py)
         for outcome in validate_while_loading(
-            list(reports), validate, lambda v: v.passed, load_run, lambda run: run.success
+            list(reports), validate, lambda v: v.passed, load_run, lambda run: run.success, progress=view
         ):
             version, validated, run = outcome.version, outcome.validated, outcome.loaded
             if not validated.passed:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from pipelines.cli.layer_reads import add_layer_read_commands
 from pipelines.cli.layers import add_layer_commands
+from pipelines.cli.progress_view import terminal_progress
 from pipelines.core.exceptions import StrataError
+from pipelines.core.progress import Progress
 from pipelines.core.settings import Settings
 from pipelines.db import embedded
 from pipelines.db.connection import connect
@@ -88,17 +90,20 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 def register_file(args: argparse.Namespace, settings: Settings) -> int:
     from assets.launch import add_layer_partitions, prepare_launch
+    from pipelines.intake.housekeeping import tidy_after_commit
     from pipelines.intake.registered_layers import file_layers
     from pipelines.intake.registration import register
     from pipelines.load.plan import layer_plan
 
     urls = prepare_launch(settings)
-    with connect(urls.strata) as conn:
-        registered = register(conn, Path(args.file), settings.home)
+    with terminal_progress() as view, connect(urls.strata) as conn:
+        registered = register(conn, Path(args.file), settings.home, progress=Progress(view))
         conn.commit()
         layers = file_layers(conn, registered.id)
         refused = {s.version: s.reason for s in layer_plan(conn).refused if s.file_id == registered.id}
     add_layer_partitions([layer.version for layer in layers])
+    if (tidied := tidy_after_commit(lambda: connect(urls.strata), settings.home)).worth_saying:
+        print(tidied.summary(), file=sys.stderr)
     print(f"registered {registered.name} as file {registered.id} (sha256 {registered.sha256[:12]}…)")
     for layer in layers:
         note = f"; REFUSED, will not load: {refused[layer.version]}" if layer.version in refused else ""
@@ -107,19 +112,32 @@ def register_file(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def files(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.intake.archive import get_file, list_files
+    from pipelines.intake.archive import get_file, list_files, on_disk
 
     urls, _ = prepare(settings)
     with connect(urls.strata) as conn:
         if args.files_command == "get":
             print(f"wrote {get_file(conn, args.id, Path(args.dest))}")
             return 0
-        for f in list_files(conn):
-            print(
-                f"{f.id:>4}  {f.registered_at:%Y-%m-%d %H:%M}  {f.format:<4} {f.size_bytes / 1e6:>10,.1f} MB  "
-                f"{f.layers:>3} layers {f.first_layer or '-'}..{f.last_layer or '-'}  {f.name}"
-            )
+        summaries = list_files(conn)
+    sizes = [on_disk(settings.home, f) for f in summaries]
+    print(f"{'id':>4}  {'registered':<16}  {'fmt':<4} {'archive':>10}  {'working set':>11}  layers")
+    for f, size in zip(summaries, sizes, strict=True):
+        print(
+            f"{f.id:>4}  {f.registered_at:%Y-%m-%d %H:%M}  {f.format:<4} {_mb(size.archive_bytes):>10}  "
+            f"{_mb(size.working_bytes):>11}  {f.layers:>3} layers {f.first_layer or '-'}..{f.last_layer or '-'}  "
+            f"{f.name}"
+        )
+    archive, working = sum(s.archive_bytes for s in sizes), sum(s.working_bytes for s in sizes)
+    print(
+        f"total: archive {_mb(archive)} in {len(summaries)} files, working set {_mb(working)} "
+        "(spools and mapped rows: the newest export's layers and layers not loaded yet)"
+    )
     return 0
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
 
 
 def billig_seed(args: argparse.Namespace, settings: Settings) -> int:

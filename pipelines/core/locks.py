@@ -11,12 +11,20 @@ from typing import Final
 
 MIGRATION: Final = 0x5354524154410001  # applying migrations
 IMPORT: Final = 0x5354524154410002  # loading a layer: one import at a time
+# Spool files: shared by whoever reads or writes them (registration, validation, a load),
+# exclusive for the housekeeping that removes them (pipelines.intake.housekeeping).
+SPOOLS: Final = 0x5354524154410021
 # writers of read model passport_overview; also written, as 6004514643731611665, in its SQL refresher
 # passport_overview_refresh (migration 0016), which tests/read_models/test_guard.py checks
 PASSPORT_OVERVIEW: Final = 0x5354524154410011
 EVENT_SALES: Final = 0x5354524154410012  # writers of read model event_sales
 
 XACT_LOCK: Final = "SELECT pg_advisory_xact_lock(%s)"
+XACT_LOCK_SHARED: Final = "SELECT pg_advisory_xact_lock_shared(%s)"
+SESSION_LOCK_SHARED: Final = "SELECT pg_advisory_lock_shared(%s)"
+SESSION_UNLOCK_SHARED: Final = "SELECT pg_advisory_unlock_shared(%s)"
+TRY_SESSION_LOCK: Final = "SELECT pg_try_advisory_lock(%s)"
+SESSION_UNLOCK: Final = "SELECT pg_advisory_unlock(%s)"
 # One registration at a time per file content: the key is the hash of the file's sha256.
 REGISTRATION_XACT_LOCK: Final = (
     "SELECT pg_advisory_xact_lock(hashtextextended('strata-register:' || %(sha256)s, 0))"

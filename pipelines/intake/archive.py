@@ -10,7 +10,9 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.exceptions import TerminalError
+from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.housekeeping import disk_bytes
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,27 @@ class FileSummary:
     layers: int
     first_layer: str | None
     last_layer: str | None
+    archive_path: Path
+
+
+@dataclass(frozen=True)
+class FileOnDisk:
+    """What one registered export takes on disk: its archived original and its working set."""
+
+    archive_bytes: int  # the upload as kept (a .7z stays compressed)
+    working_bytes: int  # its spools and mapped rows still kept (pipelines.intake.housekeeping)
 
 
 def list_files(conn: psycopg.Connection) -> list[FileSummary]:
-    return [FileSummary(*row) for row in conn.execute(read_sql("intake/list_files"))]
+    rows = conn.execute(read_sql("intake/list_files")).fetchall()
+    return [
+        FileSummary(i, n, f, s, at, sha, ls, first, last, Path(p))
+        for i, n, f, s, at, sha, ls, first, last, p in rows
+    ]
+
+
+def on_disk(home: StrataHome, summary: FileSummary) -> FileOnDisk:
+    return FileOnDisk(disk_bytes(summary.archive_path), disk_bytes(home.spool / summary.sha256))
 
 
 def get_file(conn: psycopg.Connection, file_id: int, dest: Path) -> Path:

@@ -25,6 +25,7 @@ from pipelines.core.exceptions import (
     DuplicateFileError,
     ExportFormatError,
 )
+from pipelines.core.progress import Meter, Progress
 from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.source import check_free_space
@@ -56,13 +57,19 @@ def export_format(path: Path) -> ExportFormat:
 
 
 def register(
-    conn: psycopg.Connection, path: Path, home: StrataHome, *, reuse: bool = False
+    conn: psycopg.Connection,
+    path: Path,
+    home: StrataHome,
+    *,
+    reuse: bool = False,
+    progress: Progress | None = None,
 ) -> RegisteredFile:
     """Register ``path``; the same bytes again raise DuplicateFileError, or with
     ``reuse`` return the earlier registration (what `strata load` wants).
 
     ``conn`` must not be in autocommit mode: the registration's lock and row live in the
-    caller's transaction, which the caller commits."""
+    caller's transaction, which the caller commits. ``progress`` hears the archive copy
+    and the split."""
     if conn.autocommit:
         raise TypeError("register() needs a connection with transactions (autocommit=False)")
     fmt = export_format(path)
@@ -72,7 +79,7 @@ def register(
     home.ensure()
     check_free_space(home.archive, size, f"archiving {path.name}")
     try:
-        return _register(conn, path, home, fmt, size, reuse)
+        return _register(conn, path, home, fmt, size, reuse, progress or Progress())
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise DiskSpaceError(
@@ -83,10 +90,17 @@ def register(
 
 
 def _register(
-    conn: psycopg.Connection, path: Path, home: StrataHome, fmt: ExportFormat, size: int, reuse: bool
+    conn: psycopg.Connection,
+    path: Path,
+    home: StrataHome,
+    fmt: ExportFormat,
+    size: int,
+    reuse: bool,
+    progress: Progress,
 ) -> RegisteredFile:
     """Archive, dedupe, split and record; whatever it created is removed unless the row commits."""
-    staged, sha256 = _copy_hashing(path, home.archive)
+    conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # housekeeping keeps off until we commit
+    staged, sha256 = _copy_hashing(path, home.archive, progress.meter("archive", path.name, size, "bytes"))
     created: list[Path] = [staged]
     try:
         # Two registrations of the same bytes at once (the sensor and `strata register`) must not
@@ -117,7 +131,9 @@ def _register(
             created = [archived]
         spool = home.spool / sha256
         shutil.rmtree(spool, ignore_errors=True)  # no row holds it: a leftover of an interrupted run
-        layers = split_export(path, spool, work_dir=home.root / "work")  # errors name the upload
+        layers = split_export(
+            path, spool, work_dir=home.root / "work", progress=progress
+        )  # errors name the upload
         created.append(spool)
         registered = _record(conn, path, sha256, size, fmt, archived, layers)
         created = []
@@ -174,7 +190,7 @@ def _record(
     return RegisteredFile(file_id, path.name, sha256, size, fmt, archived, registered_at)
 
 
-def _copy_hashing(path: Path, archive: Path) -> tuple[Path, str]:
+def _copy_hashing(path: Path, archive: Path, meter: Meter) -> tuple[Path, str]:
     """Copy into the archive folder under a temporary name, hashing on the way."""
     digest = hashlib.sha256()
     staged = archive / f".incoming-{uuid.uuid4().hex}{path.suffix.lower()}"
@@ -183,6 +199,8 @@ def _copy_hashing(path: Path, archive: Path) -> tuple[Path, str]:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 target.write(chunk)
+                meter.advance(len(chunk))
+        meter.finish()
     except BaseException:
         staged.unlink(missing_ok=True)  # a disk that filled up mid-copy keeps no partial copy
         raise

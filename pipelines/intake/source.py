@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 import py7zr
+import py7zr.callbacks
 import py7zr.exceptions
 
 from pipelines.core.exceptions import DiskSpaceError, ExportFormatError
+from pipelines.core.progress import Meter, Progress
 
 ACCEPTED_SUFFIXES: tuple[str, ...] = (".json", ".7z")
 
@@ -55,11 +57,14 @@ def check_free_space(where: Path, needed: int, what: str) -> None:
 
 
 @contextmanager
-def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[ExportStream]:
+def open_export(
+    export: Path, *, work_dir: Path | None = None, progress: Progress | None = None
+) -> Iterator[ExportStream]:
     """Yield the export's JSON as a binary stream; clean up any extracted copy on exit.
 
     ``work_dir`` is where a ``.7z`` member is extracted (default: the system temp
     directory); it must have room for the member's uncompressed size, checked first.
+    ``progress`` hears how the extraction goes.
     """
     export = Path(export)
     suffix = export.suffix.lower()
@@ -81,7 +86,7 @@ def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[Expor
         Path(work_dir).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".strata-extract-", dir=work_dir))
     try:
-        member, member_name = _extract_json_member(export, scratch)
+        member, member_name = _extract_json_member(export, scratch, progress or Progress())
         name = f"{export.name}/{member_name}"
         size = member.stat().st_size
         if size == 0:
@@ -92,7 +97,23 @@ def open_export(export: Path, *, work_dir: Path | None = None) -> Iterator[Expor
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
+class _ExtractMeter(py7zr.callbacks.ExtractCallback):
+    """py7zr's extraction callback (it reports bytes since its last report, about every second)."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
+
+    def report_update(self, decompressed_bytes: str) -> None:
+        self.meter.advance(int(decompressed_bytes))
+
+    def report_start_preparation(self) -> None: ...
+    def report_start(self, processing_file_path: str, processing_bytes: str) -> None: ...
+    def report_end(self, processing_file_path: str, wrote_bytes: str) -> None: ...
+    def report_warning(self, message: str) -> None: ...
+    def report_postprocess(self) -> None: ...
+
+
+def _extract_json_member(archive: Path, scratch: Path, progress: Progress) -> tuple[Path, str]:
     """Extract the archive's only ``.json`` member into ``scratch``: its path and name.
 
     The declared uncompressed size is checked against free space before anything is
@@ -100,6 +121,8 @@ def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
     """
     try:
         with py7zr.SevenZipFile(archive, "r") as z:
+            if z.needs_password():
+                raise _encrypted(archive)
             members = [m for m in z.list() if not m.is_directory and m.filename.lower().endswith(".json")]
             if len(members) != 1:
                 found = ", ".join(m.filename for m in members) or "none"
@@ -115,10 +138,13 @@ def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
             needed = int(info.uncompressed or 0)
             check_free_space(scratch, needed, f"extracting {archive.name}/{info.filename}")
             z.max_extract_size = needed
-            z.extract(path=scratch, targets=[info.filename])
+            meter = progress.meter("extract", f"{archive.name}/{info.filename}", needed, "bytes")
+            z.extract(path=scratch, targets=[info.filename], callback=_ExtractMeter(meter))
+            meter.finish()
+    except py7zr.exceptions.PasswordRequired as exc:  # headers encrypted too: refused on opening
+        raise _encrypted(archive) from exc
     except (
         py7zr.exceptions.ArchiveError,
-        py7zr.exceptions.PasswordRequired,
         lzma.LZMAError,
         EOFError,
         ValueError,
@@ -131,6 +157,26 @@ def _extract_json_member(archive: Path, scratch: Path) -> tuple[Path, str]:
     return member, parts.as_posix()
 
 
+def _encrypted(archive: Path) -> ExportFormatError:
+    return ExportFormatError(
+        archive.name,
+        "archive",
+        "the archive is encrypted (password-protected), Strata cannot read it: "
+        "export it again without a password, or extract it and drop the .json",
+    )
+
+
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+# Longest first: a UTF-32 LE mark starts with the UTF-16 LE one.
+OTHER_BOMS: Final = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+HEAD: Final = 4  # bytes that settle which byte-order mark, if any, opens the file
+
+
 class ExportReader:
     """The export's bytes as the parser reads them, counted, so that every error names a byte.
 
@@ -138,17 +184,47 @@ class ExportReader:
     between two blocks, when the parser is between two calls. The first byte that is
     not whitespace must open a JSON object: anything else is refused at once, before a
     parser could spend minutes building whatever a 3 GB file holds instead.
+
+    A UTF-8 byte-order mark (Windows editors write one) is skipped, not handed to the
+    parser, which would refuse it; byte numbers in errors still count from the file's
+    first byte. A UTF-16 or UTF-32 mark is refused by name: exports are UTF-8.
     """
 
     def __init__(self, name: str, stream: BinaryIO, before_read: Callable[[], None]) -> None:
         self.name, self.stream, self.before_read = name, stream, before_read
-        self.position = 0  # bytes handed to the parser so far
-        self.block, self.block_start = b"", 0  # the block being parsed
+        self.position = 0  # bytes of the file consumed so far (a skipped mark included)
+        self.block, self.block_start = b"", 0  # the block being parsed, and its first byte's offset
         self._started = False
+        self._pending: bytes | None = None  # None: the head was not looked at yet
+
+    def _head(self) -> bytes:
+        """The file's first bytes, enough to tell a byte-order mark; a UTF-8 mark is dropped."""
+        head = b""
+        while len(head) < HEAD and (more := self.stream.read(HEAD - len(head))):
+            head += more
+        if head.startswith(UTF8_BOM):
+            self.position = len(UTF8_BOM)
+            return head[len(UTF8_BOM) :]
+        for mark, encoding in OTHER_BOMS:
+            if head.startswith(mark):
+                raise self.error(
+                    f"the document is {encoding} (it starts with the byte-order mark {mark!r}): "
+                    "exports must be UTF-8, save it as UTF-8",
+                    at=1,
+                )
+        return head
+
+    def _take(self, size: int) -> bytes:
+        if self._pending is None:
+            self._pending = self._head()
+        if self._pending:
+            block, self._pending = self._pending[:size], self._pending[size:]
+            return block
+        return self.stream.read(size)
 
     def read(self, size: int) -> bytes:
         self.before_read()
-        block = self.stream.read(size)
+        block = self._take(size)
         self.block, self.block_start = block, self.position
         if block and not self._started:
             body = block.lstrip(b" \t\r\n")

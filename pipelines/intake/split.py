@@ -32,6 +32,7 @@ import ijson
 import orjson
 
 from pipelines.core.exceptions import ExportFormatError
+from pipelines.core.progress import Meter, Progress
 from pipelines.intake.source import ExportReader, check_free_space, open_export
 
 READ_SIZE = 64 * 1024  # larger blocks were slower: more events held between drains (BENCHMARKS.md)
@@ -53,25 +54,32 @@ class LayerSpool:
     sha256: str  # of the spool file's bytes: the layer's content hash
 
 
-def split_export(export: Path, spool_dir: Path, *, work_dir: Path | None = None) -> list[LayerSpool]:
+def split_export(
+    export: Path, spool_dir: Path, *, work_dir: Path | None = None, progress: Progress | None = None
+) -> list[LayerSpool]:
     """Write ``spool_dir/<version>.jsonl`` per layer plus ``manifest.json``; return layers by version.
 
     All or nothing: spools go to a temporary sibling of ``spool_dir`` that is renamed into
     place only once the whole export proved valid (replacing an existing ``spool_dir``).
     On any error nothing new is left behind. ``work_dir`` receives an extracted ``.7z``
     member (default: ``spool_dir``'s parent, so one free-space figure covers both).
+    ``progress`` hears the bytes read of the JSON, with layers and reports spooled so far.
     """
     export, spool_dir = Path(export), Path(spool_dir)
     parent = spool_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    with open_export(export, work_dir=work_dir or parent) as source:
+    progress = progress or Progress()
+    with open_export(export, work_dir=work_dir or parent, progress=progress) as source:
         check_free_space(parent, source.size, f"splitting {source.name} into layer spools")
         tmp = parent / f".{spool_dir.name}.tmp-{uuid.uuid4().hex[:12]}"
         tmp.mkdir()  # not mkdtemp: the spools get the usual permissions, not 0700
         try:
-            splitter = _Splitter(source.name, tmp, source.stream)
+            meter = progress.meter("split", source.name, source.size, "bytes")
+            splitter = _Splitter(source.name, tmp, source.stream, meter)
+            meter.describe = splitter.counted
             with _gc_paused():
                 splitter.run()
+            meter.finish()
             layers = sorted(splitter.spools, key=lambda s: s.version)
             manifest = {
                 "export": source.name,
@@ -148,8 +156,8 @@ class _Spool:
 class _Splitter:
     """One pass over one export: before each block is read, the tree is drained."""
 
-    def __init__(self, name: str, out_dir: Path, stream: BinaryIO) -> None:
-        self.name, self.out_dir = name, out_dir
+    def __init__(self, name: str, out_dir: Path, stream: BinaryIO, meter: Meter) -> None:
+        self.name, self.out_dir, self.meter = name, out_dir, meter
         self.spools: list[LayerSpool] = []
         self.top: dict[str, str | None] = {}
         self._reader = ExportReader(name, stream, self._drain)
@@ -200,8 +208,15 @@ class _Splitter:
                 raise self._reader.error(f'"{key}" must be a string, found {_kind(value)}')
             self.top[key] = value
 
+    def counted(self) -> str:
+        """Layers and reports spooled so far, for progress notes."""
+        reports = sum(s.reports for s in self.spools) + (self._spool.reports if self._spool else 0)
+        layers = len(self.spools)
+        return f"{layers} layer{'' if layers == 1 else 's'} spooled, {reports:,} reports"
+
     def _drain(self) -> None:
         """Move finished reports to the current spool; close and drop every finished layer."""
+        self.meter.update(self._reader.position)
         layers = self._roots[0].get("layers", _MISSING) if self._roots else _MISSING
         if layers is _MISSING:
             return

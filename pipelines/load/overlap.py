@@ -17,9 +17,12 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from pipelines.core.progress import Every
+from pipelines.core.progress_relay import relay
 from pipelines.db.connection import connect
 from pipelines.validation.registered import registered_layer, validate_registered
 
@@ -40,31 +43,48 @@ def validate_while_loading(
     valid: Callable[[V], bool],
     load: Callable[[str, V], L],
     loaded_ok: Callable[[L], bool] = lambda _: True,
+    progress: Every | None = None,
 ) -> Iterator[LayerOutcome[V, L]]:
     """Yield each layer's outcome in version order.
 
     ``validate`` runs in one worker process (so it must be picklable: a module-level
     function or a ``functools.partial`` of one) and returns something small and picklable;
     ``load`` runs in the caller's process. After a layer is invalid or its load is not
-    ``loaded_ok``, later layers are still validated but not loaded."""
+    ``loaded_ok``, later layers are still validated but not loaded. ``progress`` receives
+    the worker's progress events (of every ``Progress.watched`` there), in this process."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as worker:
-        futures = [worker.submit(validate, version) for version in versions]
-        try:
-            stopped = False
-            for version, future in zip(versions, futures, strict=False):
-                validated = future.result()
-                if stopped or not valid(validated):
-                    stopped = True
-                    yield LayerOutcome(version, validated, None)
-                    continue
-                loaded = load(version, validated)
-                stopped = not loaded_ok(loaded)
-                yield LayerOutcome(version, validated, loaded)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    with ExitStack() as stack:
+        initializer, initargs = stack.enter_context(relay(progress, context)) if progress else (None, ())
+        worker = stack.enter_context(
+            ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=initializer, initargs=initargs)
+        )
+        yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+
+
+def _in_order(
+    worker: ProcessPoolExecutor,
+    versions: list[str],
+    validate: Callable[[str], V],
+    valid: Callable[[V], bool],
+    load: Callable[[str, V], L],
+    loaded_ok: Callable[[L], bool],
+) -> Iterator[LayerOutcome[V, L]]:
+    futures = [worker.submit(validate, version) for version in versions]
+    try:
+        stopped = False
+        for version, future in zip(versions, futures, strict=False):
+            validated = future.result()
+            if stopped or not valid(validated):
+                stopped = True
+                yield LayerOutcome(version, validated, None)
+                continue
+            loaded = load(version, validated)
+            stopped = not loaded_ok(loaded)
+            yield LayerOutcome(version, validated, loaded)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ exactly as it was. History and import flags are written by the triggers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from psycopg.types.json import Jsonb
 from pipelines.contract.declarations import ENTITIES, Entity
 from pipelines.core import locks
 from pipelines.core.exceptions import TerminalError
+from pipelines.core.progress import Meter, Progress
 from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 from pipelines.load import statements
@@ -66,50 +68,85 @@ class LoadResult:
         return sum(c.created + c.updated + c.removed for c in self.tables.values())
 
 
+class _Steps:
+    """The load's progress: one step per COPY and per statement group, named while it runs."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.meter.update(self.meter.done, name)
+        yield
+        self.meter.advance(1)
+
+
+def step_count(entities: tuple[Entity, ...], after_load: bool) -> int:
+    """Copies (entities and links), reference checks, writes (entities and links), key plan and
+    check, overwrites, and the after-load hook: what ``load_layer`` counts as its steps."""
+    links = sum(len(entity.links) for entity in entities)
+    return 3 * len(entities) + 2 * links + 3 + int(after_load)
+
+
 def load_layer(
     conn: psycopg.Connection,
     version: str,
     entities: tuple[Entity, ...] = ENTITIES,
     after_load: AfterLoad | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Load the validated rows of ``version``; refuses out of order or unvalidated layers.
 
     ``after_load`` runs inside the same transaction (e.g. refreshing a read model for the
-    touched passports), so what depends on the layer commits or rolls back with it."""
+    touched passports), so what depends on the layer commits or rolls back with it.
+    ``progress`` hears the steps done (a COPY, a group of statements) and the step running."""
     if conn.info.transaction_status != TransactionStatus.IDLE:
         raise TerminalError("a layer load is its own transaction: commit or roll back the connection first")
-    with conn.transaction():
+    meter = (progress or Progress()).meter(
+        "load", f"layer {version}", step_count(entities, after_load is not None), "steps"
+    )
+    steps = _Steps(meter)
+    with meter.heartbeat(), conn.transaction():  # a statement may run for minutes: the log still hears
+        meter.update(0, "waiting for the import lock")
+        conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # the mapped rows stay until we commit
         conn.execute(locks.XACT_LOCK, (locks.IMPORT,))
         ready = check_ready(conn, version)
         conn.execute(read_sql("load/begin_import"), (ready.report_id,))
         conn.execute("SET LOCAL work_mem = '256MB'")
         result = LoadResult(version, ready.report_id)
-        staged = _stage_all(conn, ready.mapped_path, entities)
+        staged = _stage_all(conn, ready.mapped_path, entities, steps)
         for entity in entities:
-            _refuse_unresolved(conn, entity, version)
-            conn.execute(statements.snapshot_manual(entity))
-        plan = plan_key_checks(conn, statements.written_rows(entities))
+            with steps.step(f"checking {entity.table} references"):
+                _refuse_unresolved(conn, entity, version)
+                conn.execute(statements.snapshot_manual(entity))
+        with steps.step("planning key checks"):
+            plan = plan_key_checks(conn, statements.written_rows(entities))
         with row_checks_skipped(conn, plan):
             for entity in entities:
-                created = conn.execute(statements.insert_new(entity)).rowcount
-                updated = conn.execute(statements.update_changed(entity)).rowcount
+                with steps.step(f"writing {entity.table}"):
+                    created = conn.execute(statements.insert_new(entity)).rowcount
+                    updated = conn.execute(statements.update_changed(entity)).rowcount
                 result.tables[entity.table] = TableCounts(staged[entity.table], created, updated)
             for entity in entities:
                 for link in entity.links:
-                    remove, add = statements.link_statements(link, entity)
-                    removed = conn.execute(remove).rowcount
-                    added = conn.execute(add).rowcount
+                    with steps.step(f"writing {link.table}"):
+                        remove, add = statements.link_statements(link, entity)
+                        removed = conn.execute(remove).rowcount
+                        added = conn.execute(add).rowcount
                     result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
-        result.parents_locked = check_written(conn, plan, version)
+        with steps.step("checking keys"):
+            result.parents_locked = check_written(conn, plan, version)
         result.key_checks = plan.description
-        for entity in entities:
-            result.overwrites += conn.execute(
-                statements.report_overwrites(entity),
-                {"report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)},
-            ).rowcount
+        with steps.step("reporting overwritten manual values"):
+            for entity in entities:
+                result.overwrites += conn.execute(
+                    statements.report_overwrites(entity),
+                    {"report_id": ready.report_id, "bookkeeping": list(statements.BOOKKEEPING)},
+                ).rowcount
         result.touched_passports = [i for (i,) in conn.execute(read_sql("load/touched_passports"))]
         if after_load is not None:
-            after_load(conn, result)
+            with steps.step("refreshing read models"):
+                after_load(conn, result)
         counts = {t: c.as_dict() for t, c in result.tables.items()} | {"overwrites": result.overwrites}
         conn.execute(
             read_sql("load/record_loaded"),
@@ -120,39 +157,55 @@ def load_layer(
                 "report_id": ready.report_id,
             },
         )
+    meter.finish(f"{result.writes:,} rows written")
     return result
 
 
-def _stage_all(conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...]) -> dict[str, int]:
+def _stage_all(
+    conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...], steps: _Steps
+) -> dict[str, int]:
     """Create and fill every staging table from the mapped CSV files; rows per table.
 
     An entity's rows are copied into a raw table, then staged in one pass with their ids
     and digests (``statements.stage_entity``); a link's rows are its staging table as copied."""
-    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    try:
+        manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    except FileNotFoundError:
+        raise TerminalError(
+            f"{folder}: the layer's mapped rows are gone (disk housekeeping removes them once the "
+            "layer is loaded and a newer export holds it): materialize raw_layer for this layer "
+            "to validate it again, then load it"
+        ) from None
     staged: dict[str, int] = {}
     for entity in entities:
-        target: dict[str, str] = dict(conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall())
-        raw = statements.raw_of(entity.table)
-        _copy(
-            conn,
-            folder,
-            manifest,
-            entity.table,
-            raw,
-            entity.columns,
-            statements.stage_types(entity.mapped_columns, target),
-        )
-        staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
-        conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
-        conn.execute(statements.analyze_stage(entity))
-        for link in entity.links:
-            link_types: dict[str, str] = dict(
-                conn.execute(read_sql("load/target_types"), (link.table,)).fetchall()
+        with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
+            target: dict[str, str] = dict(
+                conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall()
             )
-            types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
-            _copy(conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types)
-            conn.execute(statements.analyze_link_stage(link))
-            staged[link.table] = _count(conn, link.table)
+            raw = statements.raw_of(entity.table)
+            _copy(
+                conn,
+                folder,
+                manifest,
+                entity.table,
+                raw,
+                entity.columns,
+                statements.stage_types(entity.mapped_columns, target),
+            )
+            staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
+            conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
+            conn.execute(statements.analyze_stage(entity))
+        for link in entity.links:
+            with steps.step(f"copying {link.table} ({manifest[link.table]['rows']:,} rows)"):
+                link_types: dict[str, str] = dict(
+                    conn.execute(read_sql("load/target_types"), (link.table,)).fetchall()
+                )
+                types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
+                _copy(
+                    conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types
+                )
+                conn.execute(statements.analyze_link_stage(link))
+                staged[link.table] = _count(conn, link.table)
     return staged
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.exceptions import TerminalError
+from pipelines.core.progress import Progress
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.housekeeping import reading_spools
 from pipelines.intake.registered_layers import (
     RegisteredLayer,
     last_loaded,
@@ -31,11 +33,33 @@ def registered_layer(conn: psycopg.Connection, version: str) -> RegisteredLayer:
     return layer
 
 
-def validate_registered(conn: psycopg.Connection, layer: RegisteredLayer) -> ValidationResult:
-    """Validate the layer; parents may be in earlier layers of the same export not loaded yet."""
+def validate_registered(
+    conn: psycopg.Connection, layer: RegisteredLayer, *, progress: Progress | None = None
+) -> ValidationResult:
+    """Validate the layer; parents may be in earlier layers of the same export not loaded yet.
+
+    The spools it reads (and the mapped rows it writes) are held against housekeeping meanwhile."""
+    with reading_spools(conn):
+        return _validate(conn, layer, progress)
+
+
+def _validate(
+    conn: psycopg.Connection, layer: RegisteredLayer, progress: Progress | None
+) -> ValidationResult:
+    if not layer.spool_path.is_file():
+        raise TerminalError(
+            f"layer {layer.version}: its spool {layer.spool_path} is missing; register "
+            f"{layer.file_name} again (or a newer export holding the layer) to split it anew"
+        )
     earlier = earlier_passport_ids(layer.spool_path.parent, layer.version, after=last_loaded(conn))
     result = validate_layer(
-        conn, layer.spool_path, mapped_dir(layer), earlier_passports=earlier, version=layer.version
+        conn,
+        layer.spool_path,
+        mapped_dir(layer),
+        earlier_passports=earlier,
+        version=layer.version,
+        progress=progress,
+        expected_reports=layer.reports,
     )
     with conn.transaction():
         conn.execute(

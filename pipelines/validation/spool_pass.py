@@ -33,6 +33,7 @@ from pipelines.contract.analyst_errors import (
 )
 from pipelines.contract.catalog_check import check_declarations
 from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
+from pipelines.core.progress import Meter, Progress
 from pipelines.intake.spools import read_lines, version_of
 from pipelines.validation.lookups import read_lookups
 from pipelines.validation.mapped_files import MappedFiles
@@ -40,6 +41,8 @@ from pipelines.validation.outcome_store import store_validation
 from pipelines.validation.parents import resolve_references
 from pipelines.validation.record_mapper import RecordMapper
 from pipelines.validation.unresolved import Unresolved
+
+PROGRESS_EVERY = 1023  # the meter looks at the clock every 1,024 reports (a mask: reports & 1023)
 
 
 @dataclass(frozen=True)
@@ -74,25 +77,30 @@ def validate_layer(
     earlier_passports: Collection[str] = frozenset(),
     version: str | None = None,
     root: Entity = ROOT,
+    progress: Progress | None = None,
+    expected_reports: int = 0,
 ) -> ValidationResult:
     """Validate ``spool`` (``<version>.jsonl``); write mapped CSVs to ``mapped_dir``; store the errors.
 
     ``earlier_passports``: passport ext_ids of earlier layers not loaded yet
     (``pipelines.intake.spools.earlier_passport_ids``). Commits its writes unless the
-    caller holds a transaction open on ``conn``.
+    caller holds a transaction open on ``conn``. ``progress`` hears the reports mapped of
+    ``expected_reports`` (the layer's count from the split).
     """
     started = time.perf_counter()
     version = version or version_of(spool)
+    meter = (progress or Progress()).meter("validate", f"layer {version}", expected_reports, "reports")
     entities = walk(root)
     check_declarations(conn, entities)
     lookups = read_lookups(conn, vocabularies_of(entities))
     log, unresolved = ErrorLog(version), Unresolved()
     with MappedFiles(mapped_dir, entities) as files:
         mapper = RecordMapper(root, lookups, files, log, unresolved)
-        reports = _single_pass(spool, mapper, log, root)
+        reports = _single_pass(spool, mapper, log, root, meter)
         counts = mapper.counts()
         manifest = files.write_manifest(counts)
     unresolved.suggest_people(lookups.people.nearest)
+    meter.update(reports, "resolving parent references")
     plans = mapper.plans()
     kinds = {entity.kind: entity for entity in entities}
     in_layer = {plan.kind: plan.seen for plan in plans}
@@ -101,7 +109,9 @@ def validate_layer(
             conn, plan.kind, plan.references, in_layer, {"passport": earlier_passports}, kinds, log
         )
     errors = log.errors()
+    meter.update(reports, f"storing {len(errors):,} analyst errors")
     report_id = store_validation(conn, version, errors, reports, {"reports": reports, **counts})
+    meter.finish(f"{len(errors):,} analyst errors")
     return ValidationResult(
         version,
         report_id,
@@ -116,7 +126,7 @@ def validate_layer(
     )
 
 
-def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity) -> int:
+def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity, meter: Meter) -> int:
     """Map every line; return the number of reports. The cyclic GC is paused: parsed reports
     hold no cycles, and its collections while the id sets grow are pure cost (BENCHMARKS.md)."""
     loads, decode_error, reports = orjson.loads, orjson.JSONDecodeError, 0
@@ -125,6 +135,8 @@ def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity)
     try:
         for number, line in read_lines(spool):
             reports += 1
+            if not reports & PROGRESS_EVERY:
+                meter.update(reports)
             try:
                 report = loads(line)
             except decode_error as exc:
@@ -142,4 +154,5 @@ def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity)
     finally:
         if enabled:
             gc.enable()
+    meter.update(reports)
     return reports

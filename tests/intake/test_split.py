@@ -21,7 +21,6 @@ A 916 MB export split with the same 27.5 MB peak RSS.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import subprocess
@@ -36,56 +35,11 @@ import pytest
 
 from pipelines.core.exceptions import DiskSpaceError, ExportFormatError
 from pipelines.intake import source, split
-from pipelines.intake.split import LayerSpool, read_manifest, split_export
+from pipelines.intake.split import read_manifest, split_export
 from tests.support.paths import MAKE_EXPORT
+from tests.support.split_helpers import BAD_SYNTAX, assert_round_trip, report, sample_doc
 
 Usage = namedtuple("Usage", "total used free")
-
-
-def report(n: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": f"P-{n:08d}",
-        "name": f"Мост {n}",
-        "category": "bridge",
-        "status": "active",
-        "parent_id": None,
-        "length": {"value": 120.5 + n, "unit": "m"},
-        "maintenance": [
-            {
-                "id": f"M-{n:08d}",
-                "date": "2025-01-02",
-                "repair_type": "patching",
-                "crew": ["Ivanov I. P."],
-                "cost": "1234.50",
-                "measurements": [
-                    {"id": f"X-{n}a", "kind": "depth", "value": "3,5", "unit": "м"},
-                    {"id": f"X-{n}b", "kind": "width", "value": 12, "unit": "m"},
-                    {"id": f"X-{n}c", "kind": "wear", "value": 1e-07, "unit": "%"},
-                ],
-            }
-        ],
-        "signs": [],
-        **extra,
-    }
-
-
-def sample_doc() -> dict[str, Any]:
-    """Keys out of the usual order at every level, unknown keys, an empty layer."""
-    return {
-        "exported_at": "2026-11-01T03:00:00Z",
-        "future_field": [{"layers": [1]}, 2.5],
-        "layers": [
-            {"version": "2026-01", "released_at": "2026-02-01", "reports": [report(1), report(2)]},
-            {
-                "reports": [report(3, portal_extra={"a": [1, {"b": None}]}), report(1)],
-                "portal_note": {"reports": [], "version": "1999-01"},
-                "version": "2026-02",
-                "released_at": None,
-            },
-            {"version": "2026-03", "reports": []},
-        ],
-        "source": "registry-portal",
-    }
 
 
 def write_export(path: Path, doc: Any) -> Path:
@@ -100,23 +54,6 @@ def write_7z(path: Path, members: dict[str, bytes]) -> Path:
         for name, data in members.items():
             archive.writestr(data, name)
     return path
-
-
-def expected_lines(reports: list[Any]) -> bytes:
-    return b"".join(orjson.dumps(r) + b"\n" for r in reports)
-
-
-def assert_round_trip(doc: dict[str, Any], spools: list[LayerSpool]) -> None:
-    assert [s.version for s in spools] == sorted(layer["version"] for layer in doc["layers"])
-    by_version = {s.version: s for s in spools}
-    for layer in doc["layers"]:
-        spool = by_version[layer["version"]]
-        data = spool.path.read_bytes()
-        assert data == expected_lines(layer["reports"])
-        assert [orjson.loads(line) for line in data.splitlines()] == layer["reports"]
-        assert (spool.reports, spool.bytes) == (len(layer["reports"]), len(data))
-        assert spool.sha256 == hashlib.sha256(data).hexdigest()
-        assert spool.released_at == layer.get("released_at")
 
 
 @pytest.mark.parametrize("block", [1, 7, 64 * 1024])
@@ -182,7 +119,6 @@ def good_layer(version: str) -> dict[str, Any]:
 
 
 TRUNCATED = orjson.dumps(sample_doc())[:-25]
-BAD_SYNTAX = b'{"layers": [{"version": "2026-01", "reports": [{"id": tru}]}]}'
 BAD_INPUTS = [
     pytest.param("export.json", TRUNCATED, f"byte {len(TRUNCATED)}", "truncated", id="truncated"),
     pytest.param("export.json", BAD_SYNTAX, "byte 57", "not valid JSON", id="bad-literal"),
