@@ -9,6 +9,7 @@ from pathlib import Path
 from dagster import DagsterInstance, materialize
 
 from assets.loaded_layer import loaded_layer
+from assets.partitions import add_layers
 from assets.raw_layer import raw_layer
 from pipelines.intake.registration import register
 from pipelines.sample.export import write_sample
@@ -28,6 +29,7 @@ def test_a_layer_run_logs_its_progress(db_url: str, tmp_path: Path) -> None:
         register(conn, tmp_path / "s" / "export.json", database.settings().home)
     version = expected["layers"][0]["version"]
     with DagsterInstance.ephemeral() as instance:
+        add_layers(instance, [version])  # a registered layer is a partition
         result = materialize(
             [raw_layer, loaded_layer],
             partition_key=version,
