@@ -26,12 +26,13 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def db_up(args: argparse.Namespace, settings: Settings) -> int:
-    from assets.instance import prepare_instance
+    from assets.instance import write_instance_yaml
 
-    urls, applied = prepare_instance(settings)
+    urls, applied = prepare(settings)
+    instance = write_instance_yaml(settings.home.dagster_home, urls.dagster)
     print(f"database ready: {urls.strata}")
     print(f"migrations applied: {', '.join(applied) if applied else 'none (schema current)'}")
-    print(f"dagster instance: {settings.home.dagster_home / 'dagster.yaml'}")
+    print(f"dagster instance: {instance.describe()}")
     return 0
 
 

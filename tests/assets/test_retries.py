@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,7 @@ from assets.read_models import READ_MODEL_ASSETS
 from pipelines.core.exceptions import TransientError
 from pipelines.db.connection import connect, is_transient
 from resources.database import DatabaseResource
+from tests.support.paths import REPO
 
 
 def test_every_database_asset_retries_with_backoff() -> None:
@@ -94,3 +96,22 @@ def test_the_written_instance_limits_the_import_pool_and_the_run_queue(db_url: s
         instance.dispose()
     assert layer_job.tags[FLOW_TAG] == "layer"  # the limit above applies to layer_job's runs
     assert loaded_layer.op.pool == IMPORT_POOL
+
+
+def test_the_readme_states_the_real_retry_delays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's promise, read from the README, against Dagster's own delay for each attempt
+    (the executor asks for attempt ``previous_attempt_count + 1``) and the jitter's bounds."""
+    from dagster._core.definitions import policy
+
+    readme = (REPO / "README.md").read_text()
+    stated = re.search(r"retries after (\d+), (\d+), (\d+) s \(each ± (\d+) s of jitter\)", readme)
+    assert stated, "the README no longer states the retry delays"
+    *delays, jitter = (int(n) for n in stated.groups())
+    attempts = range(1, TRANSIENT_RETRY.max_retries + 1)
+    nominal = [
+        policy.calculate_delay(n, TRANSIENT_RETRY.backoff, None, TRANSIENT_RETRY.delay) for n in attempts
+    ]
+    assert nominal == delays
+    for low_or_high, sign in ((0.0, -1), (1.0, 1)):
+        monkeypatch.setattr(policy, "random", lambda v=low_or_high: v)
+        assert [TRANSIENT_RETRY.calculate_delay(n) for n in attempts] == [d + sign * jitter for d in delays]
