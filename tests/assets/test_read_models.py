@@ -24,6 +24,7 @@ from assets.read_models import (
 )
 from pipelines.billig.mirror import generate
 from pipelines.billig.our_events import link_our_events
+from pipelines.db.connection import one_row
 from resources.billig import BilligResource
 from resources.database import DatabaseResource
 from tests.support.billig_support import sqlite_billig
@@ -70,7 +71,7 @@ def test_tampering_fails_the_drift_checks_and_a_rebuild_makes_them_pass(
     assert all(c.passed for c in checks(built).values()) and len(checks(built)) == 2
 
     tampered_passport, tampered_event = (
-        conn.execute(f"SELECT min(canonical_pk) FROM {table}").fetchone()[0]
+        one_row(conn, f"SELECT min(canonical_pk) FROM {table}")[0]
         for table in ("passport_overview", "event_sales")
     )
     tamper(

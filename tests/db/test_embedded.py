@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from pipelines.db import embedded
+from pipelines.db.connection import one_row
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL given: that server's settings are its owner's"
@@ -18,8 +19,7 @@ pytestmark = pytest.mark.skipif(
 def _current(url: str) -> dict[str, str]:
     with psycopg.connect(url, autocommit=True) as conn:
         return {
-            name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]
-            for name in embedded.SERVER_SETTINGS
+            name: one_row(conn, "SELECT current_setting(%s)", (name,))[0] for name in embedded.SERVER_SETTINGS
         }
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from pipelines.db.connection import one_row
+
 IMPORT_LAYER = "INSERT INTO loader_report (version) VALUES (%s) RETURNING id"
 
 
 def _category(conn: psycopg.Connection) -> int:
-    return conn.execute(
-        "INSERT INTO category (code, name) VALUES ('bridge', 'Bridge') RETURNING id"
-    ).fetchone()[0]
+    return one_row(conn, "INSERT INTO category (code, name) VALUES ('bridge', 'Bridge') RETURNING id")[0]
 
 
 def _bulk_passports(conn: psycopg.Connection, count: int) -> None:
@@ -25,10 +25,8 @@ def _bulk_passports(conn: psycopg.Connection, count: int) -> None:
 
 def _history(conn: psycopg.Connection, operation: str | None = None) -> int:
     if operation is None:
-        return conn.execute("SELECT count(*) FROM passport_history").fetchone()[0]
-    return conn.execute(
-        "SELECT count(*) FROM passport_history WHERE operation = %s", (operation,)
-    ).fetchone()[0]
+        return one_row(conn, "SELECT count(*) FROM passport_history")[0]
+    return one_row(conn, "SELECT count(*) FROM passport_history WHERE operation = %s", (operation,))[0]
 
 
 def test_bulk_update_writes_one_history_row_per_changed_row(conn: psycopg.Connection) -> None:
@@ -58,7 +56,7 @@ def test_only_the_changed_rows_of_a_mixed_update_are_recorded(conn: psycopg.Conn
 
 def test_import_setting_marks_rows_and_manual_edit_clears_it(conn: psycopg.Connection) -> None:
     category = _category(conn)
-    report_id = conn.execute(IMPORT_LAYER, ("2026-01",)).fetchone()[0]
+    report_id = one_row(conn, IMPORT_LAYER, ("2026-01",))[0]
     conn.commit()
     with conn.transaction():  # a transaction of its own, as the importer's
         conn.execute("SELECT strata_begin_import(%s)", (report_id,))

@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.contract.analyst_errors import ErrorCode
 from pipelines.core.exceptions import TerminalError
+from pipelines.db.connection import one_row
 from pipelines.fixups.layer_folder import preview_markdown, write_layer_folder
 from pipelines.fixups.profile_creation import create_profiles
 from pipelines.fixups.review_files import literal, parse_name
@@ -38,7 +39,7 @@ def apply_mappings(conn: psycopg.Connection, mappings_sql: Path) -> int:
     for line in mappings_sql.read_text().splitlines():
         match = re.match(r'-- (INSERT INTO "(\w+)_mapping" .*)', line)
         if match:
-            code = conn.execute(f'SELECT code FROM "{match[2]}" ORDER BY id LIMIT 1').fetchone()[0]
+            code = one_row(conn, f'SELECT code FROM "{match[2]}" ORDER BY id LIMIT 1')[0]
             line, count = match[1].replace("'CHANGE_ME'", f"'{code}'"), count + 1
         edited.append(line)
     mappings_sql.write_text("\n".join(edited))

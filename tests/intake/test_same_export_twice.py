@@ -12,7 +12,7 @@ import psycopg
 
 from pipelines.core.exceptions import DuplicateFileError
 from pipelines.core.settings import StrataHome
-from pipelines.db.connection import connect
+from pipelines.db.connection import connect, one_row
 from pipelines.intake import registration
 from pipelines.intake.registration import RegisteredFile, register
 from tests.support.intake_helpers import (
@@ -47,7 +47,7 @@ def test_two_registrations_of_the_same_bytes_at_once_register_once(
         arrived.append(threading.current_thread().name)
         deadline = time.monotonic() + WAIT
         with psycopg.connect(db_url, autocommit=True) as watcher:
-            while not (len(arrived) >= 2 or watcher.execute(LOCK_WAITERS).fetchone()[0]):
+            while not (len(arrived) >= 2 or one_row(watcher, LOCK_WAITERS)[0]):
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
         return split(*args, **kwargs)

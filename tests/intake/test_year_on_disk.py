@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 from pipelines.intake.housekeeping import disk_bytes
 from pipelines.seed.seeding import seed
 from tests.support.load_checks import assert_final_state
@@ -32,7 +33,7 @@ def test_twelve_monthly_exports_leave_the_archive_plus_one_months_working_set(
     kept_naively = 0  # what the spool folder would hold with no housekeeping
     for month, export in enumerate(exports, 1):
         load_month(conn, db_url, export, home)
-        sha = conn.execute("SELECT sha256 FROM loader_file ORDER BY id DESC LIMIT 1").fetchone()[0]
+        sha = one_row(conn, "SELECT sha256 FROM loader_file ORDER BY id DESC LIMIT 1")[0]
         newest = home.spool / sha
         version = export.stem.removeprefix("export-")
         sizes = folder_bytes(home)

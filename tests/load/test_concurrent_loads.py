@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from pipelines.core.settings import StrataHome
-from pipelines.db.connection import connect
+from pipelines.db.connection import connect, one_row
 from pipelines.intake.registration import register
 from pipelines.load.order import LoadRefused
 from pipelines.load.transaction import LoadResult, load_layer
@@ -68,7 +68,7 @@ class Loader(threading.Thread):
 
 def _wait_for_lock_waiter(conn: psycopg.Connection) -> None:
     deadline = time.monotonic() + WAIT
-    while conn.execute(LOCK_WAITERS).fetchone()[0] == 0:
+    while one_row(conn, LOCK_WAITERS)[0] == 0:
         conn.commit()
         assert time.monotonic() < deadline, "the second load never waited for the import lock"
         time.sleep(0.02)
@@ -138,6 +138,6 @@ def test_the_same_layer_loaded_twice_at_once_writes_once(
         waiter.result
     )  # a no-op reload
     assert (
-        conn.execute("SELECT count(*) FROM passport_history WHERE imported").fetchone()[0]
-        == conn.execute("SELECT count(*) FROM passport WHERE report_id IS NOT NULL").fetchone()[0]
+        one_row(conn, "SELECT count(*) FROM passport_history WHERE imported")[0]
+        == one_row(conn, "SELECT count(*) FROM passport WHERE report_id IS NOT NULL")[0]
     )

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.contract.declarations import ENTITIES
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 from pipelines.db.counts import table_counts
 from pipelines.load import statements
 from pipelines.load.key_checks import MissingParent, plan_key_checks
@@ -28,7 +29,7 @@ def first_layer(tmp_path: Path, conn: psycopg.Connection) -> str:
     seed(conn, tmp_path / "sample" / "reference")
     home = StrataHome(tmp_path / "home").ensure()
     load_export(conn, tmp_path / "sample" / "export.json", home, through="0000-00")  # registers only
-    version = conn.execute("SELECT min(version) FROM loader_file_layer").fetchone()[0]
+    version = one_row(conn, "SELECT min(version) FROM loader_file_layer")[0]
     assert validate_registered(conn, registered_layer(conn, version)).valid
     conn.commit()
     return version
@@ -36,9 +37,7 @@ def first_layer(tmp_path: Path, conn: psycopg.Connection) -> str:
 
 def _deletable_inspector(conn: psycopg.Connection, version: str) -> int:
     """A profile the validated layer's passports name as inspector that nothing refers to yet."""
-    folder = Path(
-        conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s", (version,)).fetchone()[0]
-    )
+    folder = Path(one_row(conn, "SELECT mapped_path FROM loader_report WHERE version = %s", (version,))[0])
     manifest = orjson.loads((folder / "manifest.json").read_bytes())["passport"]
     at = manifest["columns"].index("inspector_id")
     with open(folder / manifest["file"], newline="") as f:

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 from pipelines.db.counts import table_counts
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
@@ -57,16 +58,18 @@ def test_sigkill_mid_load_leaves_the_database_as_before(
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, db_url, second], cwd=REPO, stdout=subprocess.PIPE, text=True
     )
+    assert child.stdout is not None  # stdout=PIPE
     line = child.stdout.readline()
     assert line.startswith("inside") and int(line.split()[1]) > 0  # it had written rows
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=10)
     deadline = time.monotonic() + 10
     while (
-        conn.execute(
+        one_row(
+            conn,
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        ).fetchone()[0]
+            "AND pid <> pg_backend_pid()",
+        )[0]
         and time.monotonic() < deadline
     ):
         conn.commit()

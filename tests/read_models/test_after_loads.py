@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 from pipelines.intake.registration import register
 from pipelines.load.transaction import load_layer
 from pipelines.read_models.passport_overview import (
@@ -42,4 +43,4 @@ def test_incremental_refresh_after_each_layer_equals_a_full_rebuild(
             rebuild_passport_overview(conn)
         assert conn.execute(OVERVIEW).fetchall() == incremental, layer["version"]
         conn.commit()
-    assert len(incremental) == conn.execute("SELECT count(*) FROM passport").fetchone()[0]
+    assert len(incremental) == one_row(conn, "SELECT count(*) FROM passport")[0]

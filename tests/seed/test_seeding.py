@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from pipelines.core.exceptions import SeedError
+from pipelines.db.connection import one_row
 from pipelines.db.counts import table_counts
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import VOCABULARIES, seed
@@ -110,9 +111,9 @@ def test_profiles_keep_their_reference_ids_and_new_ones_follow(
         "SELECT last_name, first_name FROM profile WHERE id = %s", (int(first["profile_id"]),)
     ).fetchone()
     assert row == (first["last_name"], first["first_name"])
-    new_id = conn.execute(
-        "INSERT INTO profile (last_name, first_name) VALUES ('New', 'Person') RETURNING id"
-    ).fetchone()[0]
+    new_id = one_row(
+        conn, "INSERT INTO profile (last_name, first_name) VALUES ('New', 'Person') RETURNING id"
+    )[0]
     assert new_id > max(int(r["profile_id"]) for r in _rows(own_reference / "profiles.csv"))
 
 

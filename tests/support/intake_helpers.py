@@ -9,6 +9,7 @@ import psycopg
 import py7zr
 
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 
 
 def report(ext_id: str, name: str = "Bridge") -> dict:
@@ -46,6 +47,6 @@ def leftovers(home: StrataHome) -> list[str]:
 
 
 def registry_rows(conn: psycopg.Connection) -> tuple[int, int]:
-    return conn.execute(
-        "SELECT (SELECT count(*) FROM loader_file), (SELECT count(*) FROM loader_file_layer)"
-    ).fetchone()
+    return one_row(
+        conn, "SELECT (SELECT count(*) FROM loader_file), (SELECT count(*) FROM loader_file_layer)"
+    )
