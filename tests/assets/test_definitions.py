@@ -21,7 +21,7 @@ def environment(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_definitions_build_and_validate() -> None:
     built = build_definitions()
     Definitions.validate_loadable(built)
-    assert {"database", "drop_folder", "billig"} <= set(built.resources)
+    assert built.resources is not None and {"database", "drop_folder", "billig"} <= set(built.resources)
 
 
 def test_the_code_location_loads_against_the_database(environment) -> None:

@@ -92,7 +92,8 @@ def test_db_up_keeps_the_operators_limits_across_a_server_restart(home: StrataHo
     assert "edited by its operator, kept" in out
     instance = DagsterInstance.from_config(str(home.dagster_home))
     try:
-        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 7
+        queue = instance.get_concurrency_config().run_queue_config
+        assert queue is not None and queue.max_concurrent_runs == 7
         assert instance.get_runs_count() == 0  # storage reached on the server's current port
     finally:
         instance.dispose()

@@ -15,7 +15,6 @@ from dagster import (
     DagsterInstance,
     DagsterRunStatus,
     RunRequest,
-    SkipReason,
     build_schedule_context,
     materialize,
 )
@@ -28,9 +27,10 @@ from assets.partitions import LAYERS
 from assets.raw_layer import raw_layer
 from pipelines.seed.seeding import seed
 from resources.database import DatabaseResource
+from tests.support.dagster_values import step_error
 from tests.support.load_checks import assert_final_state
 from tests.support.monthly_exports import MonthlyExports, corrected, monthly_exports
-from tests.support.sensor_ticks import requested, run_registration, tick_layers
+from tests.support.sensor_ticks import requested, run_registration, skip_message, tick_layers
 
 
 @pytest.fixture
@@ -90,21 +90,22 @@ def test_layers_load_in_version_order_whichever_validation_ends_first(resources,
             tags={"dagster/partition": "2017-11"},
         )
         waiting = tick_layers(resources, instance)
-        assert isinstance(waiting, SkipReason) and "2017-11 is being validated" in waiting.skip_message
+        assert "2017-11 is being validated" in skip_message(waiting)
         _run(resources, instance, "validate_layer_job", "2017-11")
         for run in instance.get_runs():
             if run.status is DagsterRunStatus.STARTED:
                 instance.report_run_canceled(run)
         loads = []
         for _ in first_month:
-            asked = [(job, version) for job, version, _ in requested(tick_layers(resources, instance))]
-            assert len([a for a in asked if a[0] == "load_layer_job"]) == 1, asked  # one load at a time
-            [(job, version)] = asked
+            pairs = [(job, version) for job, version, _ in requested(tick_layers(resources, instance))]
+            assert len([a for a in pairs if a[0] == "load_layer_job"]) == 1, pairs  # one load at a time
+            [(job, version)] = pairs
+            assert job is not None and version is not None  # the layer sensor names both
             loads.append(version)
             _run(resources, instance, job, version)
         assert loads == first_month and _loaded(resources) == first_month
         done = tick_layers(resources, instance)
-        assert isinstance(done, SkipReason) and "every registered layer is loaded" in done.skip_message
+        assert "every registered layer is loaded" in skip_message(done)
 
         # next month: every earlier layer again plus one new; only the new one is validated and loaded
         assert run_registration(resources, exports.second, instance).success
@@ -140,7 +141,7 @@ def test_a_load_asked_for_while_another_is_on_its_way_waits(resources, exports) 
             tags={"dagster/partition": "2017-11"},
         )
         waiting = tick_layers(resources, instance)
-        assert isinstance(waiting, SkipReason) and "load of 2017-11 is on its way" in waiting.skip_message
+        assert "load of 2017-11 is on its way" in skip_message(waiting)
 
 
 def test_a_corrected_older_layer_is_refused_at_registration_and_never_requested(
@@ -158,7 +159,7 @@ def test_a_corrected_older_layer_is_refused_at_registration_and_never_requested(
         assert "2017-12" in refused and "2018-02 is loaded already" in refused and "next layer" in refused
         assert materialization.metadata["new_or_changed"].value == "2017-12"
         result = tick_layers(resources, instance)
-        assert isinstance(result, SkipReason) and "1 refused" in result.skip_message
+        assert "1 refused" in skip_message(result)
         # by hand from the UI it fails at once, saying why, before any validation work
         by_hand = materialize(
             [raw_layer, loaded_layer],
@@ -169,7 +170,7 @@ def test_a_corrected_older_layer_is_refused_at_registration_and_never_requested(
         )
         assert not by_hand.success
         [failure] = by_hand.get_step_failure_events()
-        assert "2018-02 is loaded already" in failure.event_specific_data.error.message
+        assert "2018-02 is loaded already" in step_error(failure).message
     with resources["database"].connect() as conn:
         assert_final_state(conn, exports.expected)  # nothing of the correction was written
 
@@ -195,7 +196,7 @@ def test_a_load_ahead_of_its_turn_waits_for_the_earlier_layer_then_is_refused(
         retries = [e for e in early.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
         assert len(retries) == 2
         [failure] = early.get_step_failure_events()  # after its turns, the engine's own refusal
-        assert "cannot load before the earlier layers 2017-11" in failure.event_specific_data.error.message
+        assert "cannot load before the earlier layers 2017-11" in step_error(failure).message
         assert _loaded(resources) == []
 
 
@@ -208,10 +209,10 @@ def test_the_schedule_asks_only_for_the_next_layer(resources, exports) -> None:
 
     with instance_for_test() as instance:  # a schedule's context wants a persistent instance
         early = tick(datetime(2017, 12, 2, 6, tzinfo=UTC), instance)
-        assert isinstance(early, SkipReason) and "2017-11 is in no registered export" in early.skip_message
+        assert "2017-11 is in no registered export" in skip_message(early)
         assert run_registration(resources, exports.first, instance).success
         later = tick(datetime(2018, 1, 2, 6, tzinfo=UTC), instance)  # 2017-12, but 2017-11 is not loaded
-        assert isinstance(later, SkipReason) and "2017-12 waits for 2017-11" in later.skip_message
+        assert "2017-12 waits for 2017-11" in skip_message(later)
         asked = tick(datetime(2017, 12, 2, 6, tzinfo=UTC), instance)
         assert isinstance(asked, RunRequest) and asked.partition_key == "2017-11"
         result = materialize(
@@ -219,7 +220,7 @@ def test_the_schedule_asks_only_for_the_next_layer(resources, exports) -> None:
         )
         assert result.success and _loaded(resources) == ["2017-11"]
         again = tick(datetime(2017, 12, 2, 6, tzinfo=UTC), instance)
-        assert isinstance(again, SkipReason) and "loaded already" in again.skip_message
+        assert "loaded already" in skip_message(again)
 
 
 def test_passport_overview_materializes_with_each_load(resources, exports) -> None:

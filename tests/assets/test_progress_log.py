@@ -42,6 +42,9 @@ def test_a_layer_run_logs_its_progress(db_url: str, tmp_path: Path) -> None:
     starts = [m for m in progress if " 0 of " in m]
     finals = [m for m in progress if FINAL.match(m)]
     assert len(starts) == 2 and len(finals) == 2, progress
-    assert {FINAL.match(m).group(1, 2) for m in finals} == {("validate", version), ("load", version)}
+    assert {match.group(1, 2) for m in finals if (match := FINAL.match(m))} == {
+        ("validate", version),
+        ("load", version),
+    }
     reports = expected["layers"][0]["reports"]
     assert any(m.startswith(f"validate layer {version}: {reports:,} of {reports:,} reports") for m in finals)

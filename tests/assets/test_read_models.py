@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,8 @@ def checks(result: ExecuteInProcessResult) -> dict[str, Any]:
     return {c.check_name: c for c in result.get_asset_check_evaluations()}
 
 
-def materialization(result: ExecuteInProcessResult, asset: str) -> dict[str, Any]:
-    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == asset]
+def materialization(result: ExecuteInProcessResult, asset: str) -> Mapping[str, Any]:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == AssetKey(asset)]
     return event.materialization.metadata
 
 
@@ -114,4 +115,4 @@ def test_definitions_hold_the_read_models_their_checks_and_the_hourly_schedule()
         "passport_overview_matches_sources",
         "event_sales_matches_billig",
     }
-    assert isinstance(defs.resources["billig"], BilligResource)
+    assert defs.resources is not None and isinstance(defs.resources["billig"], BilligResource)

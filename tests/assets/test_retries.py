@@ -20,6 +20,7 @@ from assets.read_models import READ_MODEL_ASSETS
 from pipelines.core.exceptions import TransientError
 from pipelines.db.connection import connect, is_transient
 from resources.database import DatabaseResource
+from tests.support.dagster_values import step_error
 from tests.support.paths import REPO
 
 
@@ -27,7 +28,7 @@ def test_every_database_asset_retries_with_backoff() -> None:
     for asset_def in (raw_layer, loaded_layer, *READ_MODEL_ASSETS):
         policy = asset_def.op.retry_policy
         assert policy is TRANSIENT_RETRY, asset_def.key
-    assert TRANSIENT_RETRY.backoff == Backoff.EXPONENTIAL and TRANSIENT_RETRY.delay >= 10
+    assert TRANSIENT_RETRY.backoff == Backoff.EXPONENTIAL and (TRANSIENT_RETRY.delay or 0) >= 10
     assert 1 <= TRANSIENT_RETRY.max_retries <= 5  # bounded: a dead database fails the run, it does not loop
 
 
@@ -46,7 +47,7 @@ def test_an_analyst_error_is_not_retried_even_with_the_retry_policy(db_url: str,
     assert not result.success
     assert not [e for e in events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
     [failure] = [e for e in events if e.event_type == DagsterEventType.STEP_FAILURE]
-    assert "2026-01" in failure.event_specific_data.error.to_string()
+    assert "2026-01" in step_error(failure).to_string()
 
 
 def test_serialization_failure_is_transient_at_the_engine_boundary(db_url: str) -> None:
@@ -86,15 +87,19 @@ def test_the_written_instance_limits_the_import_pool_and_the_run_queue(db_url: s
         assert (
             concurrency.pool_config.default_pool_limit == 1
         )  # applies to strata_import, which has no own limit
+        assert concurrency.pool_config.pool_granularity is not None
         assert str(concurrency.pool_config.pool_granularity.value) == "op"
         queue = concurrency.run_queue_config
+        assert queue is not None
         assert queue.max_concurrent_runs == 4
         limits = {(t["key"], t.get("value")): t["limit"] for t in queue.tag_concurrency_limits}
         assert limits[(FLOW_TAG, "layer")] <= 2
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     finally:
         instance.dispose()
-    assert layer_job.tags[FLOW_TAG] == "layer"  # the limit above applies to layer_job's runs
+    assert (
+        layer_job.tags is not None and layer_job.tags[FLOW_TAG] == "layer"
+    )  # the limit above applies to layer_job's runs
     assert loaded_layer.op.pool == IMPORT_POOL
 
 
@@ -109,7 +114,7 @@ def test_the_readme_states_the_real_retry_delays(monkeypatch: pytest.MonkeyPatch
     *delays, jitter = (int(n) for n in stated.groups())
     attempts = range(1, TRANSIENT_RETRY.max_retries + 1)
     nominal = [
-        policy.calculate_delay(n, TRANSIENT_RETRY.backoff, None, TRANSIENT_RETRY.delay) for n in attempts
+        policy.calculate_delay(n, TRANSIENT_RETRY.backoff, None, TRANSIENT_RETRY.delay or 0) for n in attempts
     ]
     assert nominal == delays
     for low_or_high, sign in ((0.0, -1), (1.0, 1)):

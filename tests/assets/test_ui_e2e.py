@@ -368,6 +368,7 @@ def test_dropped_exports_load_by_themselves_in_order_and_the_ui_shows_each_layer
 
             overview = instance.get_latest_materialization_event(AssetKey("passport_overview"))
             assert overview is not None and overview.run_id in {r.run_id for r in instance.get_runs()}
+            assert overview.asset_materialization is not None
             assert overview.asset_materialization.metadata["layer"].value == "2018-04"
         finally:
             instance.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context, materialize
+from dagster import DagsterInstance, RunRequest, SensorResult, SkipReason, build_sensor_context, materialize
 
 from assets.intake_sensor import export_drop_sensor
 from assets.layer_sensor import layer_sensor
@@ -21,6 +21,7 @@ def tick_layers(resources: dict[str, Any], instance: DagsterInstance) -> SensorR
     """One layer-sensor tick; its new partitions are added as the daemon would add them."""
     with build_sensor_context(resources={"database": resources["database"]}, instance=instance) as context:
         result = layer_sensor(context)
+    assert isinstance(result, SensorResult | SkipReason), result  # what layer_sensor's function returns
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests or []:
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys or []))
@@ -43,3 +44,16 @@ def run_registration(resources: dict[str, Any], path: Path, instance: DagsterIns
         run_config={"ops": {"registered_export": {"config": {"path": str(path)}}}},
         raise_on_error=False,
     )
+
+
+def skip_message(result: object) -> str:
+    """Why a sensor or schedule tick asked for nothing; fails if it asked for a run."""
+    assert isinstance(result, SkipReason), result
+    assert result.skip_message is not None, result
+    return result.skip_message
+
+
+def run_request(result: object) -> RunRequest:
+    """The one run a schedule tick asks for; fails if it skipped."""
+    assert isinstance(result, RunRequest), result
+    return result
