@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.cli.progress_view import terminal_progress
+from pipelines.cli.progress_view import BarView, terminal_progress
 from pipelines.core.progress import Progress
 from pipelines.core.settings import StrataHome
 from pipelines.sample.export import write_sample
@@ -121,6 +121,7 @@ def test_the_bar_is_drawn_on_a_forced_terminal() -> None:
         meter = Progress(view, clock=lambda: now[0]).meter("validate", "layer 2026-03", 300_000, "reports")
         now[0] += 2.0
         meter.update(120_000)
+        assert isinstance(view.sink, BarView)  # a terminal gets bars
         view.sink.bars.refresh()
         meter.finish("0 analyst errors")
     text = ESCAPE.sub("", screen.getvalue())

@@ -92,7 +92,7 @@ def test_no_integer_key_or_foreign_key_column_exists(conn: psycopg.Connection) -
 
 @pytest.mark.parametrize("table", IMPORTED)
 def test_every_imported_table_has_history_and_triggers(conn: psycopg.Connection, table: str) -> None:
-    triggers = dict(
+    triggers: dict[str, str] = dict(
         conn.execute(
             "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
             (table,),
@@ -113,5 +113,6 @@ def test_every_imported_table_has_history_and_triggers(conn: psycopg.Connection,
         for r in conn.execute(
             sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(f"{table}_history"))
         ).description
+        or []
     ]
     assert columns[:6] == ["history_id", "row_id", "operation", "changed_at", "report_id", "imported"]

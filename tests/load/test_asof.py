@@ -35,8 +35,10 @@ def test_the_asof_of_every_layer_is_every_record_as_it_stood_right_after_it(
     # after the last layer, the as-of is the current rows, for every passport and maintenance record
     assert last.passports == passport_states(conn) and last.maintenance == maintenance_states(conn)
     for version, snap in run.snapshots.items():
-        passports = dict(conn.execute(PASSPORTS_ASOF, (version, everyone)).fetchall())
-        maintenance = dict(conn.execute(MAINTENANCE_ASOF, (version, all_maintenance)).fetchall())
+        passports: dict[str, dict | None] = dict(conn.execute(PASSPORTS_ASOF, (version, everyone)).fetchall())
+        maintenance: dict[str, dict | None] = dict(
+            conn.execute(MAINTENANCE_ASOF, (version, all_maintenance)).fetchall()
+        )
         assert {k: v for k, v in passports.items() if v is not None} == snap.passports, version
         assert {k: v for k, v in maintenance.items() if v is not None} == snap.maintenance, version
     assert any(m["measurements"] for p in last.passports.values() for m in p["maintenance"])

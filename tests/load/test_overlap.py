@@ -26,9 +26,9 @@ def home(tmp_path: Path) -> StrataHome:
 
 
 def _registered(
-    conn: psycopg.Connection, tmp_path: Path, home: StrataHome, **sample: object
+    conn: psycopg.Connection, tmp_path: Path, home: StrataHome, *, layers: int, dirty: bool = False
 ) -> tuple[list[str], dict]:
-    expected = write_sample(tmp_path / "sample", seed=5, passports=150, **sample)
+    expected = write_sample(tmp_path / "sample", seed=5, passports=150, layers=layers, dirty=dirty)
     seed(conn, tmp_path / "sample" / "reference")
     load_export(conn, tmp_path / "sample" / "export.json", home, through="0000-00")  # registers only
     conn.commit()

@@ -134,5 +134,7 @@ def test_a_load_refreshes_the_layers_passports_itself_and_follows_a_moved_child(
     # Inside each load, before the loader's own refresh: the triggers wrote none of the layer's
     # passports (P-B still shows 0), only P-A, which M-1 left and which 2026-02 does not hold.
     assert seen == [{}, {"P-A": 0, "P-B": 0, "P-C": 0}]
-    counts = dict(conn.execute("SELECT ext_id, maintenance_count FROM passport_overview").fetchall())
+    counts: dict[str, int] = dict(
+        conn.execute("SELECT ext_id, maintenance_count FROM passport_overview").fetchall()
+    )
     assert counts == {"P-A": 0, "P-B": 1, "P-C": 0, "P-D": 0}

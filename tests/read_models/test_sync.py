@@ -20,6 +20,7 @@ from pipelines.billig.layout import BilligConfig
 from pipelines.billig.mirror import MirrorData, generate
 from pipelines.billig.our_events import link_our_events
 from pipelines.billig.reader import open_reader
+from pipelines.db.connection import one_row
 from pipelines.read_models.event_sales import event_sales_drift, rebuild_event_sales
 from pipelines.read_models.passport_overview import (
     PASSPORT_OVERVIEW,
@@ -182,9 +183,9 @@ def test_event_sales_rebuild_reads_billig_in_batches_and_matches_it(
     assert synced.result.inserted == len(known & set(linked)) == len(linked) - 1
     assert synced.expected.missing_billig_ids == sorted(set(linked) - known)
     assert synced.expected.billig_statements == 2 + 3 + 2  # BEGIN/COMMIT, three prefetch levels, two figures
-    sold, capacity, groups = conn.execute(
-        "SELECT sum(sold), sum(capacity), sum(jsonb_array_length(ticket_groups)) FROM event_sales"
-    ).fetchone()
+    sold, capacity, groups = one_row(
+        conn, "SELECT sum(sold), sum(capacity), sum(jsonb_array_length(ticket_groups)) FROM event_sales"
+    )
     tg = [row for row in data.rows["billig.ticket_group"] if row[1] in set(linked)]
     assert (sold, capacity, groups) == (sum(r[4] for r in tg), sum(r[5] for r in tg), len(tg))
     assert (

@@ -65,7 +65,7 @@ def keys(errors: list[AnalystError]) -> set[ErrorKey]:
 
 
 def truth_keys(layer: dict) -> set[ErrorKey]:
-    return {tuple(error) for error in layer["errors"]}  # type: ignore[misc]
+    return {tuple(error) for error in layer["errors"]}
 
 
 def csv_rows(path: Path) -> list[list[str]]:

@@ -28,7 +28,7 @@ from psycopg import sql
 from pipelines.contract.analyst_errors import ErrorCode
 from pipelines.core.exceptions import ExportFormatError
 from pipelines.core.settings import StrataHome
-from pipelines.db.connection import connect
+from pipelines.db.connection import connect, one_row
 from pipelines.db.urls import database_name, with_database
 from pipelines.intake.registration import register
 from pipelines.load.order import LoadRefused
@@ -103,7 +103,7 @@ def _nested(depth: int) -> Any:
     return value
 
 
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
 values = st.one_of(
     st.just(MISSING),
     st.none(),
@@ -229,7 +229,7 @@ def _run(server_url: str, seeded: str, report: dict) -> tuple[list | ExportForma
                     load_layer(conn, VERSION)
                 conn.rollback()
                 assert conn.execute(IMPORTED).fetchone() == before  # no partial layer
-            return result.errors, conn.execute(IMPORTED).fetchone()
+            return result.errors, one_row(conn, IMPORTED)
     finally:
         _drop(server_url, name)
         shutil.rmtree(root, ignore_errors=True)

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from pipelines.validation.people import Nearby, PeopleIndex, PersonMatch, Profile
+from pipelines.validation.people import Nearby, PeopleIndex, PersonMatch, Profile, Rule
 from tests.support.paths import MAKE_EXPORT
 
 PROFILES = [
@@ -58,7 +58,7 @@ def index() -> PeopleIndex:
         ("Ivanov Ivna Petrovich", "fuzzy"),
     ],
 )
-def test_spellings_resolve(index: PeopleIndex, spelling: str, rule: str) -> None:
+def test_spellings_resolve(index: PeopleIndex, spelling: str, rule: Rule) -> None:
     assert index.match(spelling) == PersonMatch(1, None, rule, ())
 
 

@@ -13,6 +13,7 @@ must give exactly the same answer, level included.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -172,7 +173,8 @@ def people(draw: st.DrawFn) -> list[Profile]:
 @st.composite
 def written_as(draw: st.DrawFn, text: str) -> str:
     """The text in one of the portal's cases and spacings."""
-    case = draw(st.sampled_from((str, str.upper, str.lower)))
+    cases: tuple[Callable[[str], str], ...] = (str, str.upper, str.lower)
+    case = draw(st.sampled_from(cases))
     gap = draw(st.sampled_from((" ", "  ", " \t")))
     edge = draw(st.sampled_from(("", " ")))
     return edge + gap.join(case(text).split(" ")) + edge

@@ -104,7 +104,7 @@ def test_enum_values_by_code_or_mapping_else_mapping_not_found(
         ("maintenance", "M-1", "repair_type", "mapping_not_found"),
         ("measurement", "X-1", "unit", "mapping_not_found"),
     }
-    ids = dict(
+    ids: dict[str, int] = dict(
         conn.execute(
             "SELECT 'bridge', id FROM category WHERE code = 'bridge' UNION ALL "
             "SELECT 'm', id FROM measure_unit WHERE code = 'm' UNION ALL "
