@@ -16,7 +16,7 @@ from dagster import Backoff, Failure, Jitter, RetryPolicy
 from pipelines.core.exceptions import TerminalError, TransientError
 from pipelines.db.connection import is_transient
 
-# 30 s, 60 s, 120 s (±50 %): long enough for a restarted PostgreSQL or a failover,
+# 30, 90, 210 s (each ± 30 s; README, *Faults*): long enough for a restarted PostgreSQL or a failover,
 # spread out so that many steps failing at once do not come back at once.
 TRANSIENT_RETRY = RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 

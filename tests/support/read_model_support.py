@@ -7,6 +7,8 @@ from typing import Any
 
 import psycopg
 
+from pipelines.db.connection import one_row
+
 REFERENCE = """
 INSERT INTO profile (id, last_name, first_name, middle_name) VALUES (1, 'Ivanov', 'Ivan', 'Ivanovich'),
                                                                     (2, 'Petrova', 'Anna', NULL);
@@ -17,9 +19,8 @@ INSERT INTO sign_code (code, name) VALUES ('s1', 'Speed limit');
 
 
 def one(conn: psycopg.Connection, query: str, params: Any = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
+    """The one value of a one-row query."""
+    return one_row(conn, query, params)[0]
 
 
 def passport(conn: psycopg.Connection, name: str, category: str | None, inspector: int | None) -> int:
