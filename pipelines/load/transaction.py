@@ -178,6 +178,7 @@ def _stage_all(
             "to validate it again, then load it"
         ) from None
     staged: dict[str, int] = {}
+    conn.execute(statements.STAGE_STATISTICS)
     for entity in entities:
         with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
             target: dict[str, str] = dict(
