@@ -19,9 +19,10 @@ from pipelines.contract.declarations import Entity, Link, vocabularies_of
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.sql_text import read_sql
 
-# The history machinery of 0004_history.sql: trigger name suffix -> function (``{t}`` = table).
+# The history machinery of 0004_history.sql and 0020: trigger name suffix -> function (``{t}`` = table).
 HISTORY_TRIGGERS: Final = {
-    "_mark_write": "strata_mark_write",
+    "_mark_insert": "strata_mark_write",
+    "_mark_update": "strata_mark_write",
     "_history_insert": "{t}_write_history",
     "_history_update": "{t}_write_history",
     "_history_delete": "{t}_write_history",

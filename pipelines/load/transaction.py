@@ -121,18 +121,19 @@ def load_layer(
                 conn.execute(statements.snapshot_manual(entity))
         with steps.step("planning key checks"):
             plan = plan_key_checks(conn, statements.written_rows(entities))
+        marks = {"report_id": ready.report_id}  # the writes mark their rows (statements.py)
         with row_checks_skipped(conn, plan):
             for entity in entities:
                 with steps.step(f"writing {entity.table}"):
-                    created = conn.execute(statements.insert_new(entity)).rowcount
-                    updated = conn.execute(statements.update_changed(entity)).rowcount
+                    created = conn.execute(statements.insert_new(entity), marks).rowcount
+                    updated = conn.execute(statements.update_changed(entity), marks).rowcount
                 result.tables[entity.table] = TableCounts(staged[entity.table], created, updated)
             for entity in entities:
                 for link in entity.links:
                     with steps.step(f"writing {link.table}"):
                         remove, add = statements.link_statements(link, entity)
                         removed = conn.execute(remove).rowcount
-                        added = conn.execute(add).rowcount
+                        added = conn.execute(add, marks).rowcount
                     result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
         with steps.step("checking keys"):
             result.parents_locked = check_written(conn, plan, version)
@@ -177,6 +178,7 @@ def _stage_all(
             "to validate it again, then load it"
         ) from None
     staged: dict[str, int] = {}
+    conn.execute(statements.STAGE_STATISTICS)
     for entity in entities:
         with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
             target: dict[str, str] = dict(

@@ -100,3 +100,76 @@ def test_delete_is_recorded_and_truncate_refused(conn: psycopg.Connection) -> No
     assert _history(conn, "delete") == 5
     with pytest.raises(psycopg.errors.RaiseException, match="bypass its history"):
         conn.execute("TRUNCATE passport CASCADE")
+
+
+MARK_CALLS = (
+    "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname = 'strata_mark_write'"
+)
+
+
+def _import_transaction(conn: psycopg.Connection) -> int:
+    """A committed report, then (left open) a transaction marked as its import, counting PL/pgSQL calls."""
+    report_id = conn.execute(IMPORT_LAYER, ("2026-01",)).fetchone()[0]
+    conn.commit()
+    conn.execute("SET LOCAL track_functions = 'pl'")
+    conn.execute("SELECT strata_begin_import(%s)", (report_id,))
+    return report_id
+
+
+def test_rows_the_importer_marks_itself_run_no_mark_trigger(conn: psycopg.Connection) -> None:
+    category = _category(conn)
+    report_id = _import_transaction(conn)
+    conn.execute(
+        """INSERT INTO passport (ext_id, name, category_id, auto_imported, report_id)
+           SELECT 'P-' || g, 'Object ' || g, %s, true, %s FROM generate_series(1, 50) g""",
+        (category, report_id),
+    )
+    conn.execute("UPDATE passport SET name = name || '!', auto_imported = true, report_id = %s", (report_id,))
+    assert conn.execute(MARK_CALLS).fetchone() == (50,)  # the update: report_id did not move, trigger fired
+    later = conn.execute(IMPORT_LAYER, ("2026-02",)).fetchone()[0]
+    conn.execute("SELECT strata_begin_import(%s)", (later,))
+    conn.execute("UPDATE passport SET name = name || '?', auto_imported = true, report_id = %s", (later,))
+    assert conn.execute(MARK_CALLS).fetchone() == (50,)  # moved to this import's report: skipped
+    assert conn.execute("SELECT DISTINCT auto_imported, report_id FROM passport").fetchall() == [
+        (True, later)
+    ]
+    assert conn.execute(
+        "SELECT operation, imported, count(*) FROM passport_history GROUP BY 1, 2 ORDER BY 1"
+    ).fetchall() == [("insert", True, 50), ("update", True, 100)]
+
+
+def test_an_import_write_that_does_not_mark_itself_is_marked_by_the_trigger(conn: psycopg.Connection) -> None:
+    category = _category(conn)
+    report_id = _import_transaction(conn)
+    conn.execute(
+        "INSERT INTO passport (ext_id, name, category_id, report_id) VALUES ('P-1', 'x', %s, %s)",
+        (category, report_id),
+    )  # auto_imported left at its default
+    conn.execute(
+        "INSERT INTO passport (ext_id, name, category_id, auto_imported, report_id) VALUES ('P-2', 'y', %s, true, 0)",
+        (category,),
+    )  # another report's id
+    assert conn.execute(MARK_CALLS).fetchone() == (2,)
+    assert conn.execute("SELECT DISTINCT auto_imported, report_id FROM passport").fetchall() == [
+        (True, report_id)
+    ]
+    assert conn.execute("UPDATE passport SET name = name").rowcount == 0  # no-op still dropped
+
+
+def test_a_manual_write_claiming_to_be_imported_is_manual(conn: psycopg.Connection) -> None:
+    category = _category(conn)
+    report_id = conn.execute(IMPORT_LAYER, ("2026-01",)).fetchone()[0]
+    conn.execute("SELECT set_config('strata.report_id', %s, true)", (str(report_id),))  # but not importing
+    conn.execute(
+        "INSERT INTO passport (ext_id, name, category_id, auto_imported, report_id) VALUES ('P-1', 'x', %s, true, %s)",
+        (category, report_id),
+    )
+    assert conn.execute("SELECT auto_imported, report_id FROM passport").fetchone() == (False, report_id)
+    conn.execute("UPDATE passport SET name = 'y', auto_imported = true, report_id = %s", (report_id + 1,))
+    assert conn.execute("SELECT auto_imported, report_id FROM passport").fetchone() == (False, report_id)
+    assert conn.execute(
+        "SELECT operation, imported, report_id FROM passport_history ORDER BY history_id"
+    ).fetchall() == [
+        ("insert", False, None),
+        ("update", False, None),
+    ]

@@ -90,6 +90,16 @@ def test_no_integer_key_or_foreign_key_column_exists(conn: psycopg.Connection) -
     assert small == []
 
 
+def test_tracking_a_table_again_keeps_its_triggers_firing_always(conn: psycopg.Connection) -> None:
+    """strata_track_history recreates the triggers (after a column is added): ALWAYS, or the load's
+    replica mode would skip them (it then falls back to row-by-row key checks)."""
+    conn.execute("SELECT strata_track_history('sign')")
+    enabled = conn.execute(
+        "SELECT DISTINCT tgenabled FROM pg_trigger WHERE tgrelid = 'sign'::regclass AND NOT tgisinternal"
+    ).fetchall()
+    assert enabled == [("A",)]
+
+
 @pytest.mark.parametrize("table", IMPORTED)
 def test_every_imported_table_has_history_and_triggers(conn: psycopg.Connection, table: str) -> None:
     triggers: dict[str, str] = dict(
@@ -101,7 +111,8 @@ def test_every_imported_table_has_history_and_triggers(conn: psycopg.Connection,
     # passport_overview's sources also refresh it (0016); every trigger fires in replica mode too
     follows = {f"{table}_passport_overview_{e}" for e in ("insert", "update", "delete")}
     assert set(triggers) == {
-        f"{table}_mark_write",
+        f"{table}_mark_insert",
+        f"{table}_mark_update",
         f"{table}_history_insert",
         f"{table}_history_update",
         f"{table}_history_delete",

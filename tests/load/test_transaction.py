@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from pipelines.core.settings import StrataHome
 from pipelines.db.counts import table_counts
@@ -58,6 +59,38 @@ def test_reloading_the_latest_layer_writes_nothing(conn, home, sample) -> None:
     again = _load(conn, latest)
     assert again.writes == 0 and again.overwrites == 0
     assert table_counts(conn, IMPORTED) == before
+
+
+def test_a_load_marks_its_rows_without_the_row_trigger(conn, home, sample) -> None:
+    """The load's statements set auto_imported and report_id: no PL/pgSQL call per row (0020)."""
+    export, expected = sample
+    versions = [layer["version"] for layer in expected["layers"]]
+    load_export(conn, export, home, through=versions[0])
+    _validate(conn, versions[1])
+    conn.execute("SET track_functions = 'pl'")
+    conn.commit()
+    calls: list[int] = []
+    counted = "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname = %s"
+    result = load_layer(
+        conn,
+        versions[1],
+        after_load=lambda c, _: calls.append(c.execute(counted, ("strata_mark_write",)).fetchone()[0]),
+    )
+    assert result.tables["passport"].updated > 0 and result.tables["passport"].created > 0
+    assert result.tables["maintenance_crew"].created > 0
+    assert calls == [0]
+    report_id = conn.execute("SELECT id FROM loader_report WHERE version = %s", (versions[1],)).fetchone()[0]
+    for table in ("passport", "maintenance", "maintenance_crew", "measurement", "sign"):
+        marks = conn.execute(
+            sql.SQL("SELECT DISTINCT auto_imported FROM {} WHERE report_id = %s").format(
+                sql.Identifier(table)
+            ),
+            (report_id,),
+        ).fetchall()
+        assert marks == [(True,)], table
+        manual = sql.SQL("SELECT count(*) FROM {} WHERE report_id = %s AND NOT imported")
+        history = sql.Identifier(f"{table}_history")
+        assert conn.execute(manual.format(history), (report_id,)).fetchone() == (0,)
 
 
 def test_layers_load_only_in_order(conn, home, sample) -> None:
