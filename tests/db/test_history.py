@@ -109,7 +109,7 @@ MARK_CALLS = (
 
 def _import_transaction(conn: psycopg.Connection) -> int:
     """A committed report, then (left open) a transaction marked as its import, counting PL/pgSQL calls."""
-    report_id = conn.execute(IMPORT_LAYER, ("2026-01",)).fetchone()[0]
+    report_id = one_row(conn, IMPORT_LAYER, ("2026-01",))[0]
     conn.commit()
     conn.execute("SET LOCAL track_functions = 'pl'")
     conn.execute("SELECT strata_begin_import(%s)", (report_id,))
@@ -126,7 +126,7 @@ def test_rows_the_importer_marks_itself_run_no_mark_trigger(conn: psycopg.Connec
     )
     conn.execute("UPDATE passport SET name = name || '!', auto_imported = true, report_id = %s", (report_id,))
     assert conn.execute(MARK_CALLS).fetchone() == (50,)  # the update: report_id did not move, trigger fired
-    later = conn.execute(IMPORT_LAYER, ("2026-02",)).fetchone()[0]
+    later = one_row(conn, IMPORT_LAYER, ("2026-02",))[0]
     conn.execute("SELECT strata_begin_import(%s)", (later,))
     conn.execute("UPDATE passport SET name = name || '?', auto_imported = true, report_id = %s", (later,))
     assert conn.execute(MARK_CALLS).fetchone() == (50,)  # moved to this import's report: skipped
@@ -158,7 +158,7 @@ def test_an_import_write_that_does_not_mark_itself_is_marked_by_the_trigger(conn
 
 def test_a_manual_write_claiming_to_be_imported_is_manual(conn: psycopg.Connection) -> None:
     category = _category(conn)
-    report_id = conn.execute(IMPORT_LAYER, ("2026-01",)).fetchone()[0]
+    report_id = one_row(conn, IMPORT_LAYER, ("2026-01",))[0]
     conn.execute("SELECT set_config('strata.report_id', %s, true)", (str(report_id),))  # but not importing
     conn.execute(
         "INSERT INTO passport (ext_id, name, category_id, auto_imported, report_id) VALUES ('P-1', 'x', %s, true, %s)",

@@ -10,6 +10,7 @@ import pytest
 from psycopg import sql
 
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 from pipelines.db.counts import table_counts
 from pipelines.load.order import LoadRefused
 from pipelines.load.transaction import load_layer
@@ -74,7 +75,7 @@ def test_a_load_marks_its_rows_without_the_row_trigger(conn, home, sample) -> No
     result = load_layer(
         conn,
         versions[1],
-        after_load=lambda c, _: calls.append(c.execute(counted, ("strata_mark_write",)).fetchone()[0]),
+        after_load=lambda c, _: calls.append(one_row(c, counted, ("strata_mark_write",))[0]),
     )
     assert result.tables["passport"].updated > 0 and result.tables["passport"].created > 0
     assert result.tables["maintenance_crew"].created > 0
