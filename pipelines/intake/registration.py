@@ -29,7 +29,7 @@ from pipelines.core.progress import Meter, Progress
 from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.source import check_free_space
-from pipelines.intake.split import LayerSpool, split_export
+from pipelines.intake.split import Known, LayerSpool, split_export
 
 ExportFormat = Literal["json", "7z"]
 FORMATS: dict[str, ExportFormat] = {".json": "json", ".7z": "7z"}
@@ -131,9 +131,8 @@ def _register(
             created = [archived]
         spool = home.spool / sha256
         shutil.rmtree(spool, ignore_errors=True)  # no row holds it: a leftover of an interrupted run
-        layers = split_export(
-            path, spool, work_dir=home.root / "work", progress=progress
-        )  # errors name the upload
+        known = _layer_copies(conn, home)
+        layers = split_export(path, spool, known=known, progress=progress)  # errors name the upload
         created.append(spool)
         registered = _record(conn, path, sha256, size, fmt, archived, layers)
         created = []
@@ -205,6 +204,19 @@ def _copy_hashing(path: Path, archive: Path, meter: Meter) -> tuple[Path, str]:
         staged.unlink(missing_ok=True)  # a disk that filled up mid-copy keeps no partial copy
         raise
     return staged, digest.hexdigest()
+
+
+def _layer_copies(conn: psycopg.Connection, home: StrataHome) -> Known:
+    """Every registered layer copy on disk, by version and content: the split writes nothing for
+    a layer found here with the same content. Newest registration first, so that the copy
+    raw_layer reads is the one reused; only copies in this home's spool folder, which its
+    housekeeping keeps while a registration refers to them (sql/intake/spent_layer_copies.sql)."""
+    known: dict[str, dict[str, Path]] = {}
+    for version, sha256, spool_path in conn.execute(read_sql("intake/layer_copies")):
+        spool = Path(spool_path)
+        if spool.is_relative_to(home.spool) and spool.is_file():
+            known.setdefault(version, {}).setdefault(sha256, spool)
+    return known
 
 
 def _archive_path(home: StrataHome, sha256: str, suffix: str) -> Path:

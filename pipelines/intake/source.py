@@ -3,18 +3,20 @@
 Exports arrive as a bare ``.json`` document or as a ``.7z`` holding one. Everything
 downstream reads a single forward-only byte stream, so the format question is settled
 here once: a ``.json`` file is opened as it is; a ``.7z`` has its one JSON member
-extracted into a scratch directory first (py7zr pushes members out to writers and has
-no pull-style reader a streaming parser could consume; extraction is cheap next to the split,
-BENCHMARKS.md), and the extracted copy is deleted when the caller is done, whether it
-succeeded or not. ``ExportReader`` then counts the bytes the parser takes, so that a
-complaint about a 3 GB file names the byte to look at.
+decompressed by py7zr in a thread while the caller reads it (py7zr pushes members out to
+writers, so a writer hands each block through a bounded queue to the reading side):
+nothing is extracted to disk, and on two cores the decompression runs beside the parse.
+``ExportReader`` then counts the bytes the parser takes, so that a complaint about a 3 GB
+file names the byte to look at.
 """
 
 from __future__ import annotations
 
+import io
 import lzma
+import queue
 import shutil
-import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,12 +24,14 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Final
 
 import py7zr
-import py7zr.callbacks
 import py7zr.exceptions
+import py7zr.io
 
 from pipelines.core.exceptions import DiskSpaceError, ExportFormatError
-from pipelines.core.progress import Meter, Progress
 
+PIPE_BLOCKS: Final = 4  # decompressed blocks in flight between py7zr's thread and the reader
+JOIN_SECONDS: Final = 10.0  # a cancelled extraction stops at its next block; never wait longer
+_UNREADABLE: Final = (py7zr.exceptions.ArchiveError, lzma.LZMAError, EOFError, ValueError, KeyError)
 ACCEPTED_SUFFIXES: tuple[str, ...] = (".json", ".7z")
 
 
@@ -36,8 +40,8 @@ class ExportStream:
     """An opened export: what to read, how big it is, and what to call it in messages."""
 
     name: str  # "export.json", or "export.7z/export.json" for an archive member
-    path: Path  # the JSON file actually read (the export itself or the extracted member)
-    size: int  # bytes of JSON: what the parser will read, and about what the spools need
+    path: Path  # the file read: the export itself (a .7z's member is decompressed as it is read)
+    size: int  # bytes of JSON (a member's declared size): what the parser will read
     stream: BinaryIO  # unbuffered: the parser asks for big blocks itself
 
 
@@ -57,15 +61,8 @@ def check_free_space(where: Path, needed: int, what: str) -> None:
 
 
 @contextmanager
-def open_export(
-    export: Path, *, work_dir: Path | None = None, progress: Progress | None = None
-) -> Iterator[ExportStream]:
-    """Yield the export's JSON as a binary stream; clean up any extracted copy on exit.
-
-    ``work_dir`` is where a ``.7z`` member is extracted (default: the system temp
-    directory); it must have room for the member's uncompressed size, checked first.
-    ``progress`` hears how the extraction goes.
-    """
+def open_export(export: Path) -> Iterator[ExportStream]:
+    """Yield the export's JSON as a binary stream (a ``.7z`` member is decompressed as it is read)."""
     export = Path(export)
     suffix = export.suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
@@ -82,79 +79,156 @@ def open_export(
         with open(export, "rb", buffering=0) as stream:
             yield ExportStream(export.name, export, size, stream)
         return
-    if work_dir is not None:
-        Path(work_dir).mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".strata-extract-", dir=work_dir))
-    try:
-        member, member_name = _extract_json_member(export, scratch, progress or Progress())
+    with _streamed_json_member(export) as (member_name, size, stream):
         name = f"{export.name}/{member_name}"
-        size = member.stat().st_size
         if size == 0:
             raise ExportFormatError(name, "byte 0", "empty file")
-        with open(member, "rb", buffering=0) as stream:
-            yield ExportStream(name, member, size, stream)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        yield ExportStream(name, export, size, stream)
 
 
-class _ExtractMeter(py7zr.callbacks.ExtractCallback):
-    """py7zr's extraction callback (it reports bytes since its last report, about every second)."""
-
-    def __init__(self, meter: Meter) -> None:
-        self.meter = meter
-
-    def report_update(self, decompressed_bytes: str) -> None:
-        self.meter.advance(int(decompressed_bytes))
-
-    def report_start_preparation(self) -> None: ...
-    def report_start(self, processing_file_path: str, processing_bytes: str) -> None: ...
-    def report_end(self, processing_file_path: str, wrote_bytes: str) -> None: ...
-    def report_warning(self, message: str) -> None: ...
-    def report_postprocess(self) -> None: ...
+class _Cancelled(Exception):
+    """Raised inside py7zr's extraction when the reader went away (the split failed or ended)."""
 
 
-def _extract_json_member(archive: Path, scratch: Path, progress: Progress) -> tuple[Path, str]:
-    """Extract the archive's only ``.json`` member into ``scratch``: its path and name.
+class _MemberPipe(py7zr.io.Py7zIO):
+    """py7zr's writer for the member: hands the decompressed blocks to the reading thread.
 
-    The declared uncompressed size is checked against free space before anything is
-    written, and also caps the extraction, so a lying header cannot fill the disk.
-    """
+    A bounded queue keeps memory at a few decompressed blocks; when the reader is gone the
+    next write raises, which ends the extraction thread."""
+
+    def __init__(self, blocks: queue.Queue[bytes | BaseException | None], gone: threading.Event) -> None:
+        self.blocks, self.gone, self.written = blocks, gone, 0
+
+    def write(self, s: bytes | bytearray) -> int:
+        data = bytes(s)
+        while not self.gone.is_set():
+            try:
+                self.blocks.put(data, timeout=0.1)
+                self.written += len(data)
+                return len(data)
+            except queue.Full:
+                continue
+        raise _Cancelled
+
+    def read(self, size: int | None = None) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def seekable(self) -> bool:
+        return False  # py7zr's MemIO rewinds seekable writers when done
+
+    def flush(self) -> None: ...
+
+    def size(self) -> int:
+        return self.written
+
+
+class _PipeFactory(py7zr.io.WriterFactory):
+    def __init__(self, pipe: _MemberPipe) -> None:
+        self.pipe = pipe
+
+    def create(self, filename: str) -> py7zr.io.Py7zIO:
+        return self.pipe
+
+
+class _MemberStream(io.RawIOBase):
+    """The member's bytes as a forward-only stream, read while another thread decompresses them."""
+
+    def __init__(self, blocks: queue.Queue[bytes | BaseException | None]) -> None:
+        self.blocks, self.pending, self.ended = blocks, memoryview(b""), False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.pending and not self.ended:
+            item = self.blocks.get()
+            if isinstance(item, BaseException):
+                self.ended = True
+                raise item
+            if item is None:
+                self.ended = True
+            else:
+                self.pending = memoryview(item)
+        if size < 0:
+            size = len(self.pending)
+        block, self.pending = bytes(self.pending[:size]), self.pending[size:]
+        return block
+
+
+@contextmanager
+def _streamed_json_member(archive: Path) -> Iterator[tuple[str, int, BinaryIO]]:
+    """The archive's only ``.json`` member, decompressed by py7zr in a thread as it is read.
+
+    Nothing is extracted to disk: py7zr writes the member to a custom writer
+    (``extract(factory=...)``), which passes each block on through a bounded queue. The
+    declared uncompressed size caps the extraction, so a lying header cannot make it run
+    on; a CRC error or a truncated stream reaches the reader as an error at the end."""
     try:
-        with py7zr.SevenZipFile(archive, "r") as z:
-            if z.needs_password():
-                raise _encrypted(archive)
-            members = [m for m in z.list() if not m.is_directory and m.filename.lower().endswith(".json")]
-            if len(members) != 1:
-                found = ", ".join(m.filename for m in members) or "none"
-                raise ExportFormatError(
-                    archive.name,
-                    "archive",
-                    f"a .7z export must hold exactly one .json member, found {len(members)} ({found})",
-                )
-            info = members[0]
-            parts = PurePosixPath(info.filename.replace("\\", "/"))
-            if parts.is_absolute() or ".." in parts.parts:
-                raise ExportFormatError(archive.name, "archive", f"unsafe member name {info.filename!r}")
-            needed = int(info.uncompressed or 0)
-            check_free_space(scratch, needed, f"extracting {archive.name}/{info.filename}")
-            z.max_extract_size = needed
-            meter = progress.meter("extract", f"{archive.name}/{info.filename}", needed, "bytes")
-            z.extract(path=scratch, targets=[info.filename], callback=_ExtractMeter(meter))
-            meter.finish()
+        z = py7zr.SevenZipFile(archive, "r")
     except py7zr.exceptions.PasswordRequired as exc:  # headers encrypted too: refused on opening
         raise _encrypted(archive) from exc
-    except (
-        py7zr.exceptions.ArchiveError,
-        lzma.LZMAError,
-        EOFError,
-        ValueError,
-        KeyError,
-    ) as exc:
+    except _UNREADABLE as exc:
         raise ExportFormatError(archive.name, "archive", f"not a readable 7z archive: {exc}") from exc
-    member = (scratch / parts).resolve()
-    if not member.is_relative_to(scratch.resolve()) or not member.is_file():
-        raise ExportFormatError(archive.name, "archive", f"member {info.filename!r} was not extracted")
-    return member, parts.as_posix()
+    blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=PIPE_BLOCKS)
+    gone = threading.Event()
+    worker: threading.Thread | None = None
+    try:
+        info, member_name = _json_member(archive, z)
+        needed = int(info.uncompressed or 0)
+        z.max_extract_size = needed
+        pipe = _MemberPipe(blocks, gone)
+
+        def extract() -> None:
+            try:
+                z.extract(targets=[info.filename], factory=_PipeFactory(pipe))
+                if pipe.written != needed:
+                    raise EOFError(f"the member holds {pipe.written:,} bytes, its header says {needed:,}")
+                outcome: BaseException | None = None
+            except _Cancelled:
+                return
+            except py7zr.exceptions.PasswordRequired:
+                outcome = _encrypted(archive)
+            except _UNREADABLE as exc:
+                outcome = ExportFormatError(archive.name, "archive", f"not a readable 7z archive: {exc}")
+            except BaseException as exc:  # handed to the reader, which raises it
+                outcome = exc
+            while not gone.is_set():
+                try:
+                    blocks.put(outcome, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        worker = threading.Thread(target=extract, name=f"7z {archive.name}", daemon=True)
+        worker.start()
+        yield member_name, needed, _MemberStream(blocks)  # type: ignore[misc]
+    finally:
+        gone.set()
+        if worker is not None:
+            worker.join(timeout=JOIN_SECONDS)
+        z.close()
+
+
+def _json_member(archive: Path, z: py7zr.SevenZipFile) -> tuple[py7zr.FileInfo, str]:
+    """The archive's only ``.json`` member and its safe name; encrypted archives are refused."""
+    if z.needs_password():
+        raise _encrypted(archive)
+    members = [m for m in z.list() if not m.is_directory and m.filename.lower().endswith(".json")]
+    if len(members) != 1:
+        found = ", ".join(m.filename for m in members) or "none"
+        raise ExportFormatError(
+            archive.name,
+            "archive",
+            f"a .7z export must hold exactly one .json member, found {len(members)} ({found})",
+        )
+    info = members[0]
+    parts = PurePosixPath(info.filename.replace("\\", "/"))
+    if parts.is_absolute() or ".." in parts.parts:
+        raise ExportFormatError(archive.name, "archive", f"unsafe member name {info.filename!r}")
+    return info, parts.as_posix()
 
 
 def _encrypted(archive: Path) -> ExportFormatError:
