@@ -181,7 +181,8 @@ class _Spool:
     and a version with registered copies is only hashed (``candidates``), not written."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.file = path, None
+        self.path = path
+        self.file: BinaryIO | None = None
         self.candidates: Mapping[str, Path] | None = None
         self.decided, self.version = False, ""  # the version the candidates are copies of
         self.sha, self.reports, self.bytes = hashlib.sha256(), 0, 0

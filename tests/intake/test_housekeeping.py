@@ -20,8 +20,8 @@ from pipelines.core.exceptions import TerminalError
 from pipelines.core.progress import Every, Progress, ProgressEvent
 from pipelines.core.settings import StrataHome
 from pipelines.db.connection import connect
-from pipelines.intake.housekeeping import Tidied, reading_spools, tidy_after_commit, tidy_spools
 from pipelines.intake import registration
+from pipelines.intake.housekeeping import Tidied, reading_spools, tidy_after_commit, tidy_spools
 from pipelines.intake.registration import register
 from pipelines.load.transaction import load_layer
 from pipelines.seed.seeding import seed

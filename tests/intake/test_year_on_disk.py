@@ -14,7 +14,6 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.settings import StrataHome
-from pipelines.intake.housekeeping import disk_bytes
 from pipelines.seed.seeding import seed
 from tests.support.load_checks import assert_final_state
 from tests.support.month_helpers import folder_bytes, load_month, monthly_exports
