@@ -25,6 +25,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from collections import namedtuple
 from pathlib import Path
 from typing import Any
@@ -307,3 +308,20 @@ def test_a_key_repeated_after_its_reports_were_spooled_is_refused(
     with pytest.raises(ExportFormatError, match=r"layer 1 \(2026-01\): \"reports\" appears twice"):
         split_export(write_export(tmp_path / "export.json", data), tmp_path / "out" / "spools")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_7z_damaged_inside_its_member_is_refused_and_its_reader_thread_ends(tmp_path: Path) -> None:
+    """The damage shows only while decompressing, after the split began: the error reaches the
+    split through the queue, nothing is left, and py7zr's thread is gone."""
+    doc = sample_doc()
+    doc["layers"][0]["reports"] = [dict(doc["layers"][0]["reports"][0], id=f"P-{i}") for i in range(5000)]
+    archive = write_7z(tmp_path / "in" / "export.7z", {"export.json": orjson.dumps(doc)})
+    data = bytearray(archive.read_bytes())
+    for at in range(len(data) // 3, len(data) // 3 + 64):  # inside the packed stream, past the headers
+        data[at] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ExportFormatError) as caught:
+        split_export(archive, tmp_path / "out" / "spools")
+    assert str(caught.value).startswith("export.7z: archive: not a readable 7z archive")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("7z ")]
