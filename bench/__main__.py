@@ -3,6 +3,7 @@
 Environment: BENCH_PASSPORTS / BENCH_LAYERS (export size, default 280000 x 12 ≈ 1.1 GB),
 BENCH_DLT_LAYERS (how many layers dlt merges, default all: it is the slowest stage),
 BENCH_SKIP (comma-separated stages to leave out: reload, dagster, edits, copy, dlt, monthly),
+BENCH_7Z=1 (after the monthly run, split its export again from the .json and from a .7z of it),
 DATABASE_URL (bench on that server, database strata_bench, instead of the embedded one).
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import orjson
 
 from bench.child import StageRun, run_command, run_stage
-from bench.dataset import DATA, ensure_export, requested
+from bench.dataset import DATA, ensure_export, packed, requested
 from bench.environment import fresh_env, machine, server_version
 from bench.manual_edits import render as render_edits
 from bench.results_tables import Figures, monthly_table, render
@@ -77,6 +78,8 @@ def main() -> int:
         )
         stage("scan", "bench.monthly:scan", export=str(nxt.export))
         stage("monthly", "bench.monthly:monthly", export=str(nxt.export))
+        if os.environ.get("BENCH_7Z"):
+            stage("formats", "bench.monthly:split_formats", json=str(nxt.export), **{"7z": str(packed(nxt))})
     figures = Figures(bench.size, stages)
     text = render(figures)
     if "monthly" in stages:

@@ -3,8 +3,8 @@
 ``scan`` is the limit any monthly run must pay: one read of the whole file with its sha256 and a
 streaming parse of every report (ijson's C backend building each report, as the split does),
 writing nothing. ``monthly`` is what a user runs, `strata load NEXT_EXPORT`, called in this
-child process (the CLI's own ``main``), with its registration, the hash-and-archive pass and the
-split timed where they run; the new layer's validate and load are the durations of the two Dagster
+child process (the CLI's own ``main``), with its registration, the hash-and-archive copy (a thread
+running beside the split) and the split timed where they run; the new layer's validate and load are the durations of the two Dagster
 runs that `strata load` launched for it (raw_layer in the validation worker, loaded_layer here),
 read back from the instance's run records, so the parts come from the same run as the total.
 """
@@ -12,6 +12,8 @@ read back from the instance's run records, so the parts come from the same run a
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import time
 from contextlib import redirect_stdout
 from io import StringIO
@@ -23,7 +25,7 @@ import ijson
 from bench.environment import BenchEnv
 from pipelines.db.connection import connect
 from pipelines.intake import registration
-from pipelines.intake.split import READ_SIZE, LayerSpool
+from pipelines.intake.split import READ_SIZE, LayerSpool, split_export
 
 REPORTS = "layers.item.reports.item"
 
@@ -81,7 +83,8 @@ def monthly(args: dict[str, Any]) -> dict[str, Any]:
 
     registration.register = timing("register", registration.register)
     registration.split_export = timing("split", registration.split_export)
-    registration._copy_hashing = timing("hash_and_archive", registration._copy_hashing)
+    copy = registration.ArchiveCopy
+    copy._copy = timing("hash_and_archive", copy._copy)  # type: ignore[method-assign]
     from pipelines.cli.main import main
 
     out = StringIO()
@@ -135,3 +138,24 @@ def _timeline(marks: dict[str, float]) -> list[tuple[str, float]]:
     """Every mark as seconds since ``main()`` started, in order: where the wall goes."""
     zero = marks["main start"]
     return sorted(((name, at - zero) for name, at in marks.items()), key=lambda m: m[1])
+
+
+def split_formats(args: dict[str, Any]) -> dict[str, Any]:
+    """The next export's split as registration runs it (the registered copies known), from the
+    .json and from a .7z of it, into scratch folders: what streaming the 7z member costs."""
+    env = BenchEnv(**args["env"])
+    home = env.settings().home
+    with connect(env.strata_url) as conn:
+        known = registration._layer_copies(conn, home)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-formats-", dir=home.root))
+    out: dict[str, Any] = {}
+    try:
+        for name in ("json", "7z"):
+            started = time.perf_counter()
+            layers = split_export(Path(args[name]), scratch / name, known=known)
+            out[f"{name}_seconds"] = time.perf_counter() - started
+            out[f"{name}_reused"] = sum(layer.reused for layer in layers)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    out["7z_bytes"] = Path(args["7z"]).stat().st_size
+    return out

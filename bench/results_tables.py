@@ -202,6 +202,15 @@ def monthly_table(f: Figures) -> list[str]:
     out = ["| monthly run | s | detail |", "|---|---:|---|"]
     out += [f"| {label} | {seconds:.1f} | {detail} |" for label, seconds, detail in rows]
     out.append(f"\nmonthly wall / floor = {run.wall / parts:.2f} (target ≤ 1.10)")
+    if "formats" in f.stages:
+        fr = f.stages["formats"].result
+        extra = fr["7z_seconds"] - fr["json_seconds"]
+        out.append(
+            f"\nThe same split from a .7z of the export ({fr['7z_bytes'] / 1e6:,.0f} MB, member streamed, nothing "
+            f"extracted): {fr['7z_seconds']:.1f} s against {fr['json_seconds']:.1f} s from the .json "
+            f"({fr['7z_reused']} and {fr['json_reused']} layers unchanged): +{extra:.1f} s, "
+            f"{extra / run.wall:.0%} of the monthly run"
+        )
     marks = ", ".join(f"{name} {at:.1f}" for name, at in r.get("timeline", []))
     out.append(f"\nTimeline of `main()`, seconds from its start: {marks}")
     return out

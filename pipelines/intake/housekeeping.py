@@ -41,7 +41,7 @@ from pipelines.db.sql_text import read_sql
 from pipelines.intake.spools import MAPPED_SUFFIX
 
 WORK = "work"  # STRATA_HOME/work: extraction scratch of registrations (pipelines.intake.registration)
-INCOMING = ".incoming-"  # an archive copy not finished yet (pipelines.intake.registration._copy_hashing)
+INCOMING = ".incoming-"  # an archive copy not finished yet (pipelines.intake.archive.ArchiveCopy)
 
 
 @dataclass

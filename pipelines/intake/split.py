@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import partial
@@ -68,7 +68,12 @@ Known = Mapping[str, Mapping[str, Path]]  # version -> content sha256 -> an exis
 
 
 def split_export(
-    export: Path, spool_dir: Path, *, known: Known | None = None, progress: Progress | None = None
+    export: Path,
+    spool_dir: Path,
+    *,
+    known: Known | None = None,
+    progress: Progress | None = None,
+    between_blocks: Callable[[], None] | None = None,
 ) -> list[LayerSpool]:
     """Write ``spool_dir/<version>.jsonl`` per layer plus ``manifest.json``; return layers by version.
 
@@ -76,13 +81,15 @@ def split_export(
     place only once the whole export proved valid (replacing an existing ``spool_dir``).
     On any error nothing new is left behind. A layer found in ``known`` with the same
     content is not written (see the module's docstring). ``progress`` hears the bytes read
-    of the JSON, with layers and reports spooled so far.
+    of the JSON, with layers and reports spooled so far. ``between_blocks`` runs before each
+    block is read (the registration dedupes there as soon as its hash is known; what it raises
+    stops the split, leaving nothing).
     """
     export, spool_dir = Path(export), Path(spool_dir)
     spool_dir.parent.mkdir(parents=True, exist_ok=True)
     known = dict(known or {})
     while True:
-        layers, changed = _split_once(export, spool_dir, known, progress or Progress())
+        layers, changed = _split_once(export, spool_dir, known, progress or Progress(), between_blocks)
         if not changed:
             return layers
         for version in changed:  # known, but with other content: written on the next pass
@@ -90,7 +97,11 @@ def split_export(
 
 
 def _split_once(
-    export: Path, spool_dir: Path, known: Known, progress: Progress
+    export: Path,
+    spool_dir: Path,
+    known: Known,
+    progress: Progress,
+    between_blocks: Callable[[], None] | None,
 ) -> tuple[list[LayerSpool], list[str]]:
     """One pass; when a known version closed with new content, nothing is kept and it is named."""
     parent = spool_dir.parent
@@ -102,7 +113,7 @@ def _split_once(
         tmp.mkdir()  # not mkdtemp: the spools get the usual permissions, not 0700
         try:
             meter = progress.meter("split", source.name, source.size, "bytes")
-            splitter = _Splitter(source.name, tmp, source.stream, meter, known)
+            splitter = _Splitter(source.name, tmp, source.stream, meter, known, between_blocks)
             meter.describe = splitter.counted
             with _gc_paused():
                 splitter.run()
@@ -218,8 +229,17 @@ class _Spool:
 class _Splitter:
     """One pass over one export: before each block is read, the tree is drained."""
 
-    def __init__(self, name: str, out_dir: Path, stream: BinaryIO, meter: Meter, known: Known) -> None:
+    def __init__(
+        self,
+        name: str,
+        out_dir: Path,
+        stream: BinaryIO,
+        meter: Meter,
+        known: Known,
+        between_blocks: Callable[[], None] | None = None,
+    ) -> None:
         self.name, self.out_dir, self.meter, self.known = name, out_dir, meter, known
+        self.between_blocks = between_blocks
         self.spools: list[LayerSpool] = []
         self.changed: list[str] = []  # known versions that closed with new content
         self.top: dict[str, str | None] = {}
@@ -281,6 +301,8 @@ class _Splitter:
 
     def _drain(self) -> None:
         """Move finished reports to the current spool; close and drop every finished layer."""
+        if self.between_blocks is not None:
+            self.between_blocks()
         self.meter.update(self._reader.position)
         layers = self._roots[0].get("layers", _MISSING) if self._roots else _MISSING
         if layers is _MISSING:

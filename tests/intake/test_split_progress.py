@@ -58,4 +58,5 @@ def test_registration_reports_the_archive_copy_and_the_split(
     conn.commit()
     assert assert_monotone_to_100(events.of("archive", "export.json"))[-1].done == export.stat().st_size
     assert assert_monotone_to_100(events.of("split", "export.json"))[-1].done == export.stat().st_size
-    assert [e.stage for e in events if e.final] == ["archive", "split"]
+    # the archive copy runs in a thread beside the split: both finish, in either order
+    assert sorted(e.stage for e in events if e.final) == ["archive", "split"]
