@@ -1,7 +1,9 @@
 """Registering an export: archive it as uploaded, dedupe by sha256, split it, record it.
 
-One pass computes the hash while copying the file into the archive (keyed by
-hash, a 7z stays compressed), so the drop folder can be cleaned at any time.
+A thread computes the hash while copying the file into the archive (keyed by hash, a 7z
+stays compressed), so the drop folder can be cleaned at any time; the split parses the
+same file meanwhile, and stops as soon as the hash names bytes registered already.
+Layers registered already with the same content are not written again (pipelines.intake.split).
 Registration is all or nothing: a duplicate, a bad file or a full disk leaves
 no row, no archive copy and no spool behind.
 """
