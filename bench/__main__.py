@@ -2,7 +2,8 @@
 
 Environment: BENCH_PASSPORTS / BENCH_LAYERS (export size, default 280000 x 12 ≈ 1.1 GB),
 BENCH_DLT_LAYERS (how many layers dlt merges, default all: it is the slowest stage),
-BENCH_SKIP (comma-separated stages to leave out: reload, dagster, edits, copy, dlt),
+BENCH_SKIP (comma-separated stages to leave out: reload, dagster, edits, copy, dlt, monthly),
+BENCH_7Z=1 (after the monthly run, split its export again from the .json and from a .7z of it),
 DATABASE_URL (bench on that server, database strata_bench, instead of the embedded one).
 """
 
@@ -17,10 +18,10 @@ from pathlib import Path
 import orjson
 
 from bench.child import StageRun, run_command, run_stage
-from bench.dataset import DATA, ensure_export, requested
+from bench.dataset import DATA, ensure_export, packed, requested
 from bench.environment import fresh_env, machine, server_version
 from bench.manual_edits import render as render_edits
-from bench.results_tables import Figures, render
+from bench.results_tables import Figures, monthly_table, render
 
 
 def main() -> int:
@@ -69,8 +70,21 @@ def main() -> int:
     if "dlt" not in skip:
         count = int(os.environ.get("BENCH_DLT_LAYERS") or len(versions))
         stage("dlt", "bench.dlt_peer:merge_layers", versions=versions[:count])
+    if "monthly" not in skip:  # last: it loads a newer layer, after which no earlier one loads again
+        nxt = ensure_export(bench.passports, bench.layers + 1, bench.seed)
+        print(
+            f"bench: monthly scenario: next month's export {nxt.export} ({nxt.size / 1e6:,.0f} MB)",
+            flush=True,
+        )
+        stage("scan", "bench.monthly:scan", export=str(nxt.export))
+        stage("monthly", "bench.monthly:monthly", export=str(nxt.export))
+        if os.environ.get("BENCH_7Z"):
+            stage("formats", "bench.monthly:split_formats", json=str(nxt.export), **{"7z": str(packed(nxt))})
     figures = Figures(bench.size, stages)
     text = render(figures)
+    if "monthly" in stages:
+        text += "\n\n### Monthly scenario: the next export, every layer again plus one new\n\n"
+        text += "\n".join(monthly_table(figures))
     if "edits" in stages:
         text += "\n\n### Bulk manual edits, passport_overview refreshed by triggers\n\n"
         text += render_edits(stages["edits"].result["edits"])

@@ -11,6 +11,7 @@ so we stop with a clear message instead of measuring a toy.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,6 +51,31 @@ class BenchExport:
             f"make_export.py {self.folder.relative_to(ROOT)} --passports {self.passports} "
             f"--layers {self.layers} --seed {self.seed}"
         )
+
+
+def packed(bench: BenchExport) -> Path:
+    """``export.7z`` beside the export (made once with the 7-Zip command line, else py7zr)."""
+    archive = bench.folder / "export.7z"
+    if archive.is_file():
+        return archive
+    partial = bench.folder / ".export.7z.part"
+    partial.unlink(missing_ok=True)
+    tool = shutil.which("7zz") or shutil.which("7z")
+    print(f"bench: packing {archive} with {tool or 'py7zr'} (once) ...", flush=True)
+    if tool:
+        subprocess.run(
+            [tool, "a", "-bd", "-t7z", "-mx=5", str(partial), "export.json"],
+            cwd=bench.folder,
+            check=True,
+            capture_output=True,
+        )
+    else:
+        import py7zr
+
+        with py7zr.SevenZipFile(partial, "w") as z:
+            z.write(bench.export, "export.json")
+    partial.rename(archive)
+    return archive
 
 
 def requested() -> tuple[int, int]:

@@ -132,7 +132,7 @@ def files(args: argparse.Namespace, settings: Settings) -> int:
     archive, working = sum(s.archive_bytes for s in sizes), sum(s.working_bytes for s in sizes)
     print(
         f"total: archive {_mb(archive)} in {len(summaries)} files, working set {_mb(working)} "
-        "(spools and mapped rows: the newest export's layers and layers not loaded yet)"
+        "(spools and mapped rows: the newest copy of each layer and layers not loaded yet)"
     )
     return 0
 

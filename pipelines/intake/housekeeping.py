@@ -1,18 +1,21 @@
 """Keeping STRATA_HOME to the archive plus the working set: spools and mapped rows nobody reads again go.
 
-Every month's export holds every layer so far, and its registration splits them all again into
-``spool/<file sha>/``; validation adds ``<version>.mapped/`` beside each spool. Kept forever, a
-year of 3 GB exports would fill a disk. What must stay:
+Every month's export holds every layer so far. Its registration writes into ``spool/<file sha>/``
+only the layers not registered already with the same content (an unchanged layer's row refers to
+the earlier copy, pipelines.intake.split); validation adds ``<version>.mapped/`` beside each spool.
+A changed layer, and every export registered before layers were reused, has a copy of its own:
+kept forever, a year of 3 GB exports would fill a disk. What must stay:
 
 - the archive of originals (``strata files get`` hands them out): never touched here;
 - every copy of a layer that is not loaded with the content it was validated from (it is still
   to be validated or loaded; validation of a later layer also reads the earlier unloaded layers'
-  spools or mapped passport.csv, pipelines.intake.spools.earlier_passport_ids);
+  newest copies or their mapped passport.csv, pipelines.intake.registered_layers.earlier_copies);
 - the newest registration's copy of every layer, loaded or not: raw_layer reads that one
   (pipelines.intake.registered_layers.newest_layer), so any layer can be validated again.
 
 So a layer's copy in one export is removed once the layer is loaded and a newer registration
-holds the same version (sql/intake/spent_layer_copies.sql). Leftovers of interrupted work go
+holds the same version in a copy of its own; a copy a newer registration refers to stays
+(sql/intake/spent_layer_copies.sql). Leftovers of interrupted work go
 too: spool folders no registration owns (a killed split), extraction scratch, half-copied
 archive files.
 
@@ -41,7 +44,7 @@ from pipelines.db.sql_text import read_sql
 from pipelines.intake.spools import MAPPED_SUFFIX
 
 WORK = "work"  # STRATA_HOME/work: extraction scratch of registrations (pipelines.intake.registration)
-INCOMING = ".incoming-"  # an archive copy not finished yet (pipelines.intake.registration._copy_hashing)
+INCOMING = ".incoming-"  # an archive copy not finished yet (pipelines.intake.archive.ArchiveCopy)
 
 
 @dataclass

@@ -30,6 +30,15 @@ def newest_layer(conn: psycopg.Connection, version: str) -> RegisteredLayer | No
     return RegisteredLayer(row[0], row[1], row[2], row[3], Path(row[4]), row[5], row[6], row[7])
 
 
+def earlier_copies(conn: psycopg.Connection, version: str, after: str | None) -> list[Path]:
+    """The spools raw_layer reads of the versions older than ``version`` and newer than ``after``.
+
+    Not only the same export's folder: a layer unchanged since an earlier registration is
+    not written again, its copy stays where that registration put it (pipelines.intake.split)."""
+    rows = conn.execute(read_sql("intake/earlier_copies"), {"version": version, "after": after})
+    return [Path(spool_path) for _, spool_path in rows]
+
+
 def layers_to_load(conn: psycopg.Connection, file_id: int) -> list[tuple[str, str]]:
     """(version, sha256) of the file's layers that are new or changed since last loaded."""
     return [(v, s) for v, s in conn.execute(read_sql("intake/layers_to_load"), {"file_id": file_id})]

@@ -1,7 +1,9 @@
 """Registering an export: archive it as uploaded, dedupe by sha256, split it, record it.
 
-One pass computes the hash while copying the file into the archive (keyed by
-hash, a 7z stays compressed), so the drop folder can be cleaned at any time.
+A thread computes the hash while copying the file into the archive (keyed by hash, a 7z
+stays compressed), so the drop folder can be cleaned at any time; the split parses the
+same file meanwhile, and stops as soon as the hash names bytes registered already.
+Layers registered already with the same content are not written again (pipelines.intake.split).
 Registration is all or nothing: a duplicate, a bad file or a full disk leaves
 no row, no archive copy and no spool behind.
 """
@@ -9,13 +11,12 @@ no row, no archive copy and no spool behind.
 from __future__ import annotations
 
 import errno
-import hashlib
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 
@@ -28,12 +29,12 @@ from pipelines.core.exceptions import (
 from pipelines.core.progress import Meter, Progress
 from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
+from pipelines.intake.archive import ArchiveCopy
 from pipelines.intake.source import check_free_space
-from pipelines.intake.split import LayerSpool, split_export
+from pipelines.intake.split import Known, LayerSpool, split_export
 
 ExportFormat = Literal["json", "7z"]
 FORMATS: dict[str, ExportFormat] = {".json": "json", ".7z": "7z"}
-CHUNK = 1 << 20
 # Held until the caller's transaction ends (the registration's row commits with it).
 
 
@@ -98,51 +99,93 @@ def _register(
     reuse: bool,
     progress: Progress,
 ) -> RegisteredFile:
-    """Archive, dedupe, split and record; whatever it created is removed unless the row commits."""
+    """Archive and hash (in a thread) while splitting; dedupe as soon as the hash is known; record.
+
+    Whatever it created is removed unless the row commits."""
     conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # housekeeping keeps off until we commit
-    staged, sha256 = _copy_hashing(path, home.archive, progress.meter("archive", path.name, size, "bytes"))
-    created: list[Path] = [staged]
+    known = _layer_copies(conn, home)
+    copy = ArchiveCopy(path, home.archive)
+    dedupe = _Dedupe(conn, path, copy, progress.meter("archive", path.name, size, "bytes"))
+    pending = home.spool / f".pending-{uuid.uuid4().hex}"
+    created: list[Path] = []
     try:
-        # Two registrations of the same bytes at once (the sensor and `strata register`) must not
-        # share the archive copy and the spool folder: the second waits here until the first
-        # commits, then finds its row below and leaves the first one's files alone.
-        conn.execute(locks.REGISTRATION_XACT_LOCK, {"sha256": sha256})
-        earlier = conn.execute(read_sql("intake/find_file"), {"sha256": sha256}).fetchone()
-        if earlier:
-            if reuse:
-                return RegisteredFile(
-                    earlier[0],
-                    earlier[1],
-                    sha256,
-                    earlier[2],
-                    earlier[3],
-                    Path(earlier[4]),
-                    earlier[5],
-                    reused=True,
-                )
-            raise DuplicateFileError(
-                f"{path.name}: these bytes were registered already as file {earlier[0]} "
-                f"({earlier[1]}) on {earlier[5]:%Y-%m-%d %H:%M:%S %Z}; nothing changed"
-            )
+        try:
+            layers = split_export(path, pending, known=known, progress=progress, between_blocks=dedupe.poll)
+        except _AlreadyRegistered:
+            layers = []  # the hash matched a registration: the split was stopped, nothing kept
+        created.append(pending)
+        dedupe.settle()  # the hash (and, for a tiny file, the dedupe) may come after the split
+        if dedupe.earlier is not None:
+            return _earlier(path, dedupe.sha256, dedupe.earlier, reuse)
+        sha256 = dedupe.sha256
         archived = _archive_path(home, sha256, path.suffix.lower())
         if not archived.exists():
             archived.parent.mkdir(parents=True, exist_ok=True)
-            staged.rename(archived)
-            created = [archived]
+            copy.staged.rename(archived)
+            created.append(archived)
         spool = home.spool / sha256
         shutil.rmtree(spool, ignore_errors=True)  # no row holds it: a leftover of an interrupted run
-        layers = split_export(
-            path, spool, work_dir=home.root / "work", progress=progress
-        )  # errors name the upload
-        created.append(spool)
+        pending.rename(spool)
+        created[0] = spool
+        layers = [layer if layer.reused else replace(layer, path=spool / layer.path.name) for layer in layers]
         registered = _record(conn, path, sha256, size, fmt, archived, layers)
         created = []
         return registered
     finally:
+        copy.cancel()  # a no-op once the copy was moved into place
         for leftover in created:
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(
                 missing_ok=True
             )
+
+
+class _AlreadyRegistered(Exception):
+    """Stops the split: these bytes are registered already."""
+
+
+class _Dedupe:
+    """Between two blocks of the split: the archive copy's progress, and once its hash is known,
+    the registration lock and the look-up of an earlier registration of the same bytes."""
+
+    def __init__(self, conn: psycopg.Connection, path: Path, copy: ArchiveCopy, meter: Meter) -> None:
+        self.conn, self.path, self.copy, self.meter = conn, path, copy, meter
+        self.sha256 = ""
+        self.earlier: tuple[Any, ...] | None = None
+
+    def poll(self) -> None:
+        if self.sha256:
+            return
+        if not self.copy.done:
+            self.meter.update(self.copy.bytes_done)
+            return
+        self.settle()
+        if self.earlier is not None:
+            raise _AlreadyRegistered
+
+    def settle(self) -> None:
+        """Wait for the hash, then look for the same bytes registered (once)."""
+        if self.sha256:
+            return
+        sha256 = self.copy.result()
+        self.meter.finish()
+        # Two registrations of the same bytes at once (the sensor and `strata register`) must not
+        # share the archive copy and the spool folder: the second waits here until the first
+        # commits, then finds its row below and leaves the first one's files alone.
+        self.conn.execute(locks.REGISTRATION_XACT_LOCK, {"sha256": sha256})
+        self.earlier = self.conn.execute(read_sql("intake/find_file"), {"sha256": sha256}).fetchone()
+        self.sha256 = sha256
+
+
+def _earlier(path: Path, sha256: str, earlier: tuple[Any, ...], reuse: bool) -> RegisteredFile:
+    """The earlier registration of the same bytes (``reuse``), or the refusal that names it."""
+    if reuse:
+        return RegisteredFile(
+            earlier[0], earlier[1], sha256, earlier[2], earlier[3], Path(earlier[4]), earlier[5], reused=True
+        )
+    raise DuplicateFileError(
+        f"{path.name}: these bytes were registered already as file {earlier[0]} "
+        f"({earlier[1]}) on {earlier[5]:%Y-%m-%d %H:%M:%S %Z}; nothing changed"
+    )
 
 
 def _record(
@@ -190,21 +233,17 @@ def _record(
     return RegisteredFile(file_id, path.name, sha256, size, fmt, archived, registered_at)
 
 
-def _copy_hashing(path: Path, archive: Path, meter: Meter) -> tuple[Path, str]:
-    """Copy into the archive folder under a temporary name, hashing on the way."""
-    digest = hashlib.sha256()
-    staged = archive / f".incoming-{uuid.uuid4().hex}{path.suffix.lower()}"
-    try:
-        with open(path, "rb") as source, open(staged, "wb") as target:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                target.write(chunk)
-                meter.advance(len(chunk))
-        meter.finish()
-    except BaseException:
-        staged.unlink(missing_ok=True)  # a disk that filled up mid-copy keeps no partial copy
-        raise
-    return staged, digest.hexdigest()
+def _layer_copies(conn: psycopg.Connection, home: StrataHome) -> Known:
+    """Every registered layer copy on disk, by version and content: the split writes nothing for
+    a layer found here with the same content. Newest registration first, so that the copy
+    raw_layer reads is the one reused; only copies in this home's spool folder, which its
+    housekeeping keeps while a registration refers to them (sql/intake/spent_layer_copies.sql)."""
+    known: dict[str, dict[str, Path]] = {}
+    for version, sha256, spool_path in conn.execute(read_sql("intake/layer_copies")):
+        spool = Path(spool_path)
+        if spool.is_relative_to(home.spool) and spool.is_file():
+            known.setdefault(version, {}).setdefault(sha256, spool)
+    return known
 
 
 def _archive_path(home: StrataHome, sha256: str, suffix: str) -> Path:

@@ -3,30 +3,23 @@
 Exports arrive as a bare ``.json`` document or as a ``.7z`` holding one. Everything
 downstream reads a single forward-only byte stream, so the format question is settled
 here once: a ``.json`` file is opened as it is; a ``.7z`` has its one JSON member
-extracted into a scratch directory first (py7zr pushes members out to writers and has
-no pull-style reader a streaming parser could consume; extraction is cheap next to the split,
-BENCHMARKS.md), and the extracted copy is deleted when the caller is done, whether it
-succeeded or not. ``ExportReader`` then counts the bytes the parser takes, so that a
-complaint about a 3 GB file names the byte to look at.
+decompressed in a thread while the caller reads it (pipelines.intake.sevenzip): nothing is
+extracted to disk, and on two cores the decompression runs beside the parse.
+``ExportReader`` then counts the bytes the parser takes, so that a complaint about a 3 GB
+file names the byte to look at.
 """
 
 from __future__ import annotations
 
-import lzma
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Final
 
-import py7zr
-import py7zr.callbacks
-import py7zr.exceptions
-
 from pipelines.core.exceptions import DiskSpaceError, ExportFormatError
-from pipelines.core.progress import Meter, Progress
+from pipelines.intake.sevenzip import streamed_json_member
 
 ACCEPTED_SUFFIXES: tuple[str, ...] = (".json", ".7z")
 
@@ -36,8 +29,8 @@ class ExportStream:
     """An opened export: what to read, how big it is, and what to call it in messages."""
 
     name: str  # "export.json", or "export.7z/export.json" for an archive member
-    path: Path  # the JSON file actually read (the export itself or the extracted member)
-    size: int  # bytes of JSON: what the parser will read, and about what the spools need
+    path: Path  # the file read: the export itself (a .7z's member is decompressed as it is read)
+    size: int  # bytes of JSON (a member's declared size): what the parser will read
     stream: BinaryIO  # unbuffered: the parser asks for big blocks itself
 
 
@@ -57,15 +50,8 @@ def check_free_space(where: Path, needed: int, what: str) -> None:
 
 
 @contextmanager
-def open_export(
-    export: Path, *, work_dir: Path | None = None, progress: Progress | None = None
-) -> Iterator[ExportStream]:
-    """Yield the export's JSON as a binary stream; clean up any extracted copy on exit.
-
-    ``work_dir`` is where a ``.7z`` member is extracted (default: the system temp
-    directory); it must have room for the member's uncompressed size, checked first.
-    ``progress`` hears how the extraction goes.
-    """
+def open_export(export: Path) -> Iterator[ExportStream]:
+    """Yield the export's JSON as a binary stream (a ``.7z`` member is decompressed as it is read)."""
     export = Path(export)
     suffix = export.suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
@@ -82,88 +68,11 @@ def open_export(
         with open(export, "rb", buffering=0) as stream:
             yield ExportStream(export.name, export, size, stream)
         return
-    if work_dir is not None:
-        Path(work_dir).mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".strata-extract-", dir=work_dir))
-    try:
-        member, member_name = _extract_json_member(export, scratch, progress or Progress())
+    with streamed_json_member(export) as (member_name, size, stream):
         name = f"{export.name}/{member_name}"
-        size = member.stat().st_size
         if size == 0:
             raise ExportFormatError(name, "byte 0", "empty file")
-        with open(member, "rb", buffering=0) as stream:
-            yield ExportStream(name, member, size, stream)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-class _ExtractMeter(py7zr.callbacks.ExtractCallback):
-    """py7zr's extraction callback (it reports bytes since its last report, about every second)."""
-
-    def __init__(self, meter: Meter) -> None:
-        self.meter = meter
-
-    def report_update(self, decompressed_bytes: str) -> None:
-        self.meter.advance(int(decompressed_bytes))
-
-    def report_start_preparation(self) -> None: ...
-    def report_start(self, processing_file_path: str, processing_bytes: str) -> None: ...
-    def report_end(self, processing_file_path: str, wrote_bytes: str) -> None: ...
-    def report_warning(self, message: str) -> None: ...
-    def report_postprocess(self) -> None: ...
-
-
-def _extract_json_member(archive: Path, scratch: Path, progress: Progress) -> tuple[Path, str]:
-    """Extract the archive's only ``.json`` member into ``scratch``: its path and name.
-
-    The declared uncompressed size is checked against free space before anything is
-    written, and also caps the extraction, so a lying header cannot fill the disk.
-    """
-    try:
-        with py7zr.SevenZipFile(archive, "r") as z:
-            if z.needs_password():
-                raise _encrypted(archive)
-            members = [m for m in z.list() if not m.is_directory and m.filename.lower().endswith(".json")]
-            if len(members) != 1:
-                found = ", ".join(m.filename for m in members) or "none"
-                raise ExportFormatError(
-                    archive.name,
-                    "archive",
-                    f"a .7z export must hold exactly one .json member, found {len(members)} ({found})",
-                )
-            info = members[0]
-            parts = PurePosixPath(info.filename.replace("\\", "/"))
-            if parts.is_absolute() or ".." in parts.parts:
-                raise ExportFormatError(archive.name, "archive", f"unsafe member name {info.filename!r}")
-            needed = int(info.uncompressed or 0)
-            check_free_space(scratch, needed, f"extracting {archive.name}/{info.filename}")
-            z.max_extract_size = needed
-            meter = progress.meter("extract", f"{archive.name}/{info.filename}", needed, "bytes")
-            z.extract(path=scratch, targets=[info.filename], callback=_ExtractMeter(meter))
-            meter.finish()
-    except py7zr.exceptions.PasswordRequired as exc:  # headers encrypted too: refused on opening
-        raise _encrypted(archive) from exc
-    except (
-        py7zr.exceptions.ArchiveError,
-        lzma.LZMAError,
-        EOFError,
-        ValueError,
-        KeyError,
-    ) as exc:
-        raise ExportFormatError(archive.name, "archive", f"not a readable 7z archive: {exc}") from exc
-    member = (scratch / parts).resolve()
-    if not member.is_relative_to(scratch.resolve()) or not member.is_file():
-        raise ExportFormatError(archive.name, "archive", f"member {info.filename!r} was not extracted")
-    return member, parts.as_posix()
-
-
-def _encrypted(archive: Path) -> ExportFormatError:
-    return ExportFormatError(
-        archive.name,
-        "archive",
-        "the archive is encrypted (password-protected), Strata cannot read it: "
-        "export it again without a password, or extract it and drop the .json",
-    )
+        yield ExportStream(name, export, size, stream)
 
 
 UTF8_BOM: Final = b"\xef\xbb\xbf"

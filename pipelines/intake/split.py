@@ -11,6 +11,15 @@ hook (``ExportReader(before_read=...)``): before the parser gets its next block,
 reports move to their layer's spool and finished layers are closed and dropped
 (``map_type`` only catches the root dict). Memory stays at about one block plus one
 report. Accepted limit: an unknown key's value is held whole while it is parsed.
+
+Every month's export holds every earlier layer again. ``known`` names the layer copies
+registered already (version -> content sha256 -> spool): a layer whose version is known by
+the time its first reports are drained (the portal writes ``version`` before ``reports``)
+is only hashed, nothing is written for it, and when it closes with a known digest the
+existing copy stands for it (``LayerSpool.reused``). A known version that closes with a
+new digest (the portal changed an older layer) has no bytes on disk: the split runs again
+with that version written, so such a layer is spooled exactly as before (a rare second pass,
+BENCHMARKS.md). The sha256 of the spool bytes is the layer's content hash either way.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import partial
@@ -52,50 +61,92 @@ class LayerSpool:
     reports: int
     bytes: int
     sha256: str  # of the spool file's bytes: the layer's content hash
+    reused: bool = False  # nothing written: ``path`` is the copy an earlier registration made
+
+
+Known = Mapping[str, Mapping[str, Path]]  # version -> content sha256 -> an existing spool of it
 
 
 def split_export(
-    export: Path, spool_dir: Path, *, work_dir: Path | None = None, progress: Progress | None = None
+    export: Path,
+    spool_dir: Path,
+    *,
+    known: Known | None = None,
+    progress: Progress | None = None,
+    between_blocks: Callable[[], None] | None = None,
 ) -> list[LayerSpool]:
     """Write ``spool_dir/<version>.jsonl`` per layer plus ``manifest.json``; return layers by version.
 
     All or nothing: spools go to a temporary sibling of ``spool_dir`` that is renamed into
     place only once the whole export proved valid (replacing an existing ``spool_dir``).
-    On any error nothing new is left behind. ``work_dir`` receives an extracted ``.7z``
-    member (default: ``spool_dir``'s parent, so one free-space figure covers both).
-    ``progress`` hears the bytes read of the JSON, with layers and reports spooled so far.
+    On any error nothing new is left behind. A layer found in ``known`` with the same
+    content is not written (see the module's docstring). ``progress`` hears the bytes read
+    of the JSON, with layers and reports spooled so far. ``between_blocks`` runs before each
+    block is read (the registration dedupes there as soon as its hash is known; what it raises
+    stops the split, leaving nothing).
     """
     export, spool_dir = Path(export), Path(spool_dir)
+    spool_dir.parent.mkdir(parents=True, exist_ok=True)
+    known = dict(known or {})
+    while True:
+        layers, changed = _split_once(export, spool_dir, known, progress or Progress(), between_blocks)
+        if not changed:
+            return layers
+        for version in changed:  # known, but with other content: written on the next pass
+            known.pop(version, None)
+
+
+def _split_once(
+    export: Path,
+    spool_dir: Path,
+    known: Known,
+    progress: Progress,
+    between_blocks: Callable[[], None] | None,
+) -> tuple[list[LayerSpool], list[str]]:
+    """One pass; when a known version closed with new content, nothing is kept and it is named."""
     parent = spool_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    progress = progress or Progress()
-    with open_export(export, work_dir=work_dir or parent, progress=progress) as source:
-        check_free_space(parent, source.size, f"splitting {source.name} into layer spools")
+    with open_export(export) as source:
+        # what the new spools may need: the JSON, less the layers likely to be found unchanged
+        needed = max(source.size - _likely_unchanged(known), 0)
+        check_free_space(parent, needed, f"splitting {source.name} into layer spools")
         tmp = parent / f".{spool_dir.name}.tmp-{uuid.uuid4().hex[:12]}"
         tmp.mkdir()  # not mkdtemp: the spools get the usual permissions, not 0700
         try:
             meter = progress.meter("split", source.name, source.size, "bytes")
-            splitter = _Splitter(source.name, tmp, source.stream, meter)
+            splitter = _Splitter(source.name, tmp, source.stream, meter, known, between_blocks)
             meter.describe = splitter.counted
             with _gc_paused():
                 splitter.run()
+            if splitter.changed:
+                shutil.rmtree(tmp, ignore_errors=True)
+                return [], splitter.changed
             meter.finish()
             layers = sorted(splitter.spools, key=lambda s: s.version)
             manifest = {
                 "export": source.name,
                 **splitter.top,
-                "layers": [{**asdict(s), "path": s.path.name} for s in layers],
+                "layers": [{**asdict(s), "path": str(s.path) if s.reused else s.path.name} for s in layers],
             }
             (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
             _move_into_place(tmp, spool_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return [replace(s, path=spool_dir / s.path.name) for s in layers]
+    return [s if s.reused else replace(s, path=spool_dir / s.path.name) for s in layers], []
+
+
+def _likely_unchanged(known: Known) -> int:
+    """Bytes of the known layers' smallest copies: what the spools will probably not need."""
+    total = 0
+    for copies in known.values():
+        sizes = [p.stat().st_size for p in copies.values() if p.is_file()]
+        total += min(sizes, default=0)
+    return total
 
 
 def read_manifest(spool_dir: Path) -> list[LayerSpool]:
-    """The layers a finished split wrote, sorted by version, with paths inside ``spool_dir``."""
+    """The layers of a finished split, sorted by version: written ones inside ``spool_dir``,
+    reused ones where the earlier copy is (an absolute path)."""
     doc = orjson.loads((Path(spool_dir) / MANIFEST).read_bytes())
     return [LayerSpool(**{**row, "path": Path(spool_dir) / row["path"]}) for row in doc["layers"]]
 
@@ -135,30 +186,62 @@ def _kind(value: object) -> str:
 
 
 class _Spool:
-    """One layer's spool while it is written: named by layer number until its version is known."""
+    """One layer's spool while it is split: named by layer number until its version is known.
+
+    Nothing is opened until the first reports arrive; by then the version is usually known,
+    and a version with registered copies is only hashed (``candidates``), not written."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.file = path, open(path, "wb")
+        self.path = path
+        self.file: BinaryIO | None = None
+        self.candidates: Mapping[str, Path] | None = None
+        self.decided, self.version = False, ""  # the version the candidates are copies of
         self.sha, self.reports, self.bytes = hashlib.sha256(), 0, 0
 
+    def decide(self, version: str, candidates: Mapping[str, Path] | None) -> None:
+        """Write (no copy of this version is registered, or the version is not known yet) or only hash."""
+        self.decided, self.version, self.candidates = True, version, candidates
+        if candidates is None:
+            self.file = open(self.path, "wb")
+
     def write(self, data: bytes, reports: int) -> None:
-        self.file.write(data)
+        if self.file is not None:
+            self.file.write(data)
         self.sha.update(data)
         self.reports += reports
         self.bytes += len(data)
 
-    def close(self, final: Path) -> tuple[int, int, str]:
+    def close(self, version: str, final: Path) -> tuple[Path | None, str]:
+        """Where the layer's bytes are (None: a known version with new content) and their sha256."""
+        digest = self.sha.hexdigest()
+        if self.file is None:
+            assert self.candidates is not None
+            return (self.candidates.get(digest) if version == self.version else None), digest
         self.file.close()
         os.replace(self.path, final)
-        return self.reports, self.bytes, self.sha.hexdigest()
+        return final, digest
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 class _Splitter:
     """One pass over one export: before each block is read, the tree is drained."""
 
-    def __init__(self, name: str, out_dir: Path, stream: BinaryIO, meter: Meter) -> None:
-        self.name, self.out_dir, self.meter = name, out_dir, meter
+    def __init__(
+        self,
+        name: str,
+        out_dir: Path,
+        stream: BinaryIO,
+        meter: Meter,
+        known: Known,
+        between_blocks: Callable[[], None] | None = None,
+    ) -> None:
+        self.name, self.out_dir, self.meter, self.known = name, out_dir, meter, known
+        self.between_blocks = between_blocks
         self.spools: list[LayerSpool] = []
+        self.changed: list[str] = []  # known versions that closed with new content
         self.top: dict[str, str | None] = {}
         self._reader = ExportReader(name, stream, self._drain)
         self._roots: list[dict[str, Any]] = []
@@ -189,7 +272,7 @@ class _Splitter:
             raise self._reader.json_error(exc) from None
         finally:
             if self._spool is not None:
-                self._spool.file.close()
+                self._spool.discard()
 
     def _error(self, layer: Any, detail: str) -> ExportFormatError:
         """An error in the current layer, named by number and, once known, version."""
@@ -212,10 +295,14 @@ class _Splitter:
         """Layers and reports spooled so far, for progress notes."""
         reports = sum(s.reports for s in self.spools) + (self._spool.reports if self._spool else 0)
         layers = len(self.spools)
-        return f"{layers} layer{'' if layers == 1 else 's'} spooled, {reports:,} reports"
+        reused = sum(s.reused for s in self.spools)
+        same = f" ({reused} unchanged, not written)" if reused else ""
+        return f"{layers} layer{'' if layers == 1 else 's'} spooled{same}, {reports:,} reports"
 
     def _drain(self) -> None:
         """Move finished reports to the current spool; close and drop every finished layer."""
+        if self.between_blocks is not None:
+            self.between_blocks()
         self.meter.update(self._reader.position)
         layers = self._roots[0].get("layers", _MISSING) if self._roots else _MISSING
         if layers is _MISSING:
@@ -256,6 +343,8 @@ class _Splitter:
         done = len(reports) if finished else len(reports) - 1  # the last may still be building
         if done <= 0:
             return
+        if not spool.decided:
+            spool.decide(*self._candidates(layer))
         batch = reports[:done]
         if set(map(type, batch)) != {dict}:
             k = next(i for i, r in enumerate(batch) if type(r) is not dict)
@@ -280,7 +369,21 @@ class _Splitter:
         released_at = layer.get("released_at")
         if released_at is not None and type(released_at) is not str:
             raise self._error(layer, f'"released_at" must be a string or null, found {_kind(released_at)}')
-        final = self.out_dir / f"{version}.jsonl"
-        reports, size, digest = spool.close(final)
+        if not spool.decided:  # a layer without reports, or its version after them
+            spool.decide(*self._candidates(layer))
+        where, digest = spool.close(version, self.out_dir / f"{version}.jsonl")
         self._seen[version] = self._number
-        self.spools.append(LayerSpool(version, released_at, final, reports, size, digest))
+        if where is None:
+            self.changed.append(spool.version)  # not a copy of it: the next pass writes that version
+            return
+        reused = where.parent != self.out_dir
+        self.spools.append(
+            LayerSpool(version, released_at, where, spool.reports, spool.bytes, digest, reused)
+        )
+
+    def _candidates(self, layer: dict[str, Any]) -> tuple[str, Mapping[str, Path] | None]:
+        """The layer's version so far and its registered copies (None: write the layer)."""
+        version = layer.get("version")
+        if type(version) is not str:
+            return "", None
+        return version, self.known.get(version) or None

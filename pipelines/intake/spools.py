@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -84,15 +84,19 @@ def mapped_passport_ids(spool: Path) -> set[str] | None:
 
 
 def earlier_passport_ids(spool_dir: Path, version: str, *, after: str | None = None) -> set[str]:
-    """Passport ids of the spooled layers older than ``version`` and newer than ``after``.
+    """Passport ids of the layers spooled in ``spool_dir`` older than ``version`` and newer than ``after``.
 
     ``after`` is the last loaded version (its passports are in our database already),
     so only layers that are validated but not yet loaded are read.
     """
+    earlier = [v for v in spool_versions(spool_dir) if v < version and (after is None or v > after)]
+    return passport_ids_in(spool_dir / f"{v}{SUFFIX}" for v in earlier)
+
+
+def passport_ids_in(spools: Iterable[Path]) -> set[str]:
+    """Passport ids of these layer spools, from their mapped rows when complete."""
     ids: set[str] = set()
-    for earlier in spool_versions(spool_dir):
-        if earlier < version and (after is None or earlier > after):
-            spool = spool_dir / f"{earlier}{SUFFIX}"
-            mapped = mapped_passport_ids(spool)
-            ids |= passport_ids(spool) if mapped is None else mapped
+    for spool in spools:
+        mapped = mapped_passport_ids(spool)
+        ids |= passport_ids(spool) if mapped is None else mapped
     return ids

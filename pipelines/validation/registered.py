@@ -12,10 +12,11 @@ from pipelines.db.sql_text import read_sql
 from pipelines.intake.housekeeping import reading_spools
 from pipelines.intake.registered_layers import (
     RegisteredLayer,
+    earlier_copies,
     last_loaded,
     newest_layer,
 )
-from pipelines.intake.spools import earlier_passport_ids
+from pipelines.intake.spools import passport_ids_in
 from pipelines.validation.spool_pass import ValidationResult, validate_layer
 
 
@@ -36,7 +37,7 @@ def registered_layer(conn: psycopg.Connection, version: str) -> RegisteredLayer:
 def validate_registered(
     conn: psycopg.Connection, layer: RegisteredLayer, *, progress: Progress | None = None
 ) -> ValidationResult:
-    """Validate the layer; parents may be in earlier layers of the same export not loaded yet.
+    """Validate the layer; parents may be in earlier layers not loaded yet (their newest copies).
 
     The spools it reads (and the mapped rows it writes) are held against housekeeping meanwhile."""
     with reading_spools(conn):
@@ -51,7 +52,7 @@ def _validate(
             f"layer {layer.version}: its spool {layer.spool_path} is missing; register "
             f"{layer.file_name} again (or a newer export holding the layer) to split it anew"
         )
-    earlier = earlier_passport_ids(layer.spool_path.parent, layer.version, after=last_loaded(conn))
+    earlier = passport_ids_in(earlier_copies(conn, layer.version, last_loaded(conn)))
     result = validate_layer(
         conn,
         layer.spool_path,

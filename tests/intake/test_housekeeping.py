@@ -3,6 +3,10 @@
 Readers are real: a registration splitting, a validation reading spools, a load inside its
 transaction; each one calls the housekeeping from its own progress or after-load hook, on a
 connection of its own, as a concurrent run would.
+
+Here every registration writes every layer, as registrations did before unchanged layers were
+reused (such copies are on disk wherever Strata ran before) and as a changed layer still is: a
+superseded copy to remove. Copies shared by unchanged layers: tests/intake/test_monthly.py.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pipelines.core.exceptions import TerminalError
 from pipelines.core.progress import Every, Progress, ProgressEvent
 from pipelines.core.settings import StrataHome
 from pipelines.db.connection import connect
+from pipelines.intake import registration
 from pipelines.intake.housekeeping import Tidied, reading_spools, tidy_after_commit, tidy_spools
 from pipelines.intake.registration import register
 from pipelines.load.transaction import load_layer
@@ -30,6 +35,11 @@ def months(conn: psycopg.Connection, tmp_path: Path) -> list[Path]:
     seed(conn, tmp_path / "portal" / "sample" / "reference")
     conn.commit()
     return exports
+
+
+@pytest.fixture(autouse=True)
+def every_layer_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registration, "_layer_copies", lambda conn, home: {})
 
 
 @pytest.fixture

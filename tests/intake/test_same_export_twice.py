@@ -11,9 +11,11 @@ from pathlib import Path
 import psycopg
 
 from pipelines.core.exceptions import DuplicateFileError
+from pipelines.core.progress import Every, Progress, ProgressEvent
 from pipelines.core.settings import StrataHome
 from pipelines.db.connection import connect, one_row
 from pipelines.intake import registration
+from pipelines.intake import split as splitting
 from pipelines.intake.registration import RegisteredFile, register
 from tests.support.intake_helpers import (
     export_doc,
@@ -22,6 +24,7 @@ from tests.support.intake_helpers import (
     report,
     write_json,
 )
+from tests.support.progress_helpers import Collected
 
 WAIT = 60  # a bound on every wait, never an expectation
 LOCK_WAITERS = (
@@ -83,3 +86,34 @@ def test_two_registrations_of_the_same_bytes_at_once_register_once(
     )
     assert [f for f in leftovers(home) if f.startswith("archive/") or f.endswith(".jsonl")] == expected
     assert not [f for f in leftovers(home) if ".incoming-" in f]
+
+
+def test_the_same_bytes_again_stop_the_split_once_the_hash_is_known(
+    conn: psycopg.Connection, tmp_path: Path, monkeypatch
+) -> None:
+    """The hash runs in a thread beside the split; when it names a registered file, the split
+    stops at its next block: a re-run of `strata load` costs the hash, not a parse."""
+    home = StrataHome(tmp_path / "home").ensure()
+    big = {f"2026-0{m}": [report(f"P-{m}-{i}", name="x" * 100) for i in range(2000)] for m in range(1, 4)}
+    export = write_json(tmp_path / "export.json", export_doc(big))
+    first = register(conn, export, home)
+    conn.commit()
+    monkeypatch.setattr(splitting, "READ_SIZE", 4096)  # many blocks, so that the split is still running
+    events = Collected()
+
+    def wait_for_the_hash(event: ProgressEvent) -> None:
+        events.append(event)
+        if event.stage == "split" and len(events.of("split")) == 1:  # the split's first block
+            deadline = time.monotonic() + WAIT
+            while any(t.name.startswith("archive ") for t in threading.enumerate()):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+
+    again = register(conn, export, home, reuse=True, progress=Progress(Every(wait_for_the_hash, 0)))
+    conn.commit()
+    assert again.reused and again.id == first.id
+    split_events = events.of("split")
+    assert split_events and not any(e.final for e in split_events)  # stopped, never finished
+    assert split_events[-1].done < export.stat().st_size // 2
+    assert registry_rows(conn) == (1, len(big))
+    assert not [f for f in leftovers(home) if ".incoming-" in f or ".pending-" in f]

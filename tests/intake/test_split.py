@@ -25,6 +25,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from collections import namedtuple
 from pathlib import Path
 from typing import Any
@@ -92,13 +93,19 @@ def test_json_and_7z_give_identical_spools(tmp_path: Path) -> None:
     data = orjson.dumps(sample_doc())
     plain = split_export(write_export(tmp_path / "export.json", data), tmp_path / "a")
     archive = write_7z(tmp_path / "export.7z", {"export.json": data, "README.txt": b"not json"})
-    packed = split_export(archive, tmp_path / "b", work_dir=tmp_path / "work")
+    packed = split_export(archive, tmp_path / "b")
     assert [(s.version, s.reports, s.bytes, s.sha256) for s in plain] == [
         (s.version, s.reports, s.bytes, s.sha256) for s in packed
     ]
     for a, b in zip(plain, packed, strict=False):
         assert a.path.read_bytes() == b.path.read_bytes()
-    assert list((tmp_path / "work").iterdir()) == []  # the extracted member is gone
+    # streamed: nothing but the inputs and the two spool folders, no extracted member anywhere
+    assert {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")} == {
+        "export.json",
+        "export.7z",
+        "a",
+        "b",
+    }
 
 
 def test_failure_keeps_an_earlier_split_and_success_replaces_it(tmp_path: Path) -> None:
@@ -221,7 +228,7 @@ def test_bad_input_is_refused_and_leaves_nothing(
         write_export(source, content)
     out = tmp_path / "out"
     with pytest.raises(ExportFormatError) as caught:
-        split_export(source, out / "spools", work_dir=tmp_path / "work")
+        split_export(source, out / "spools")
     error = caught.value
     assert error.file.startswith(name) and str(error).startswith(name)
     assert position in error.position and re.fullmatch(
@@ -229,7 +236,6 @@ def test_bad_input_is_refused_and_leaves_nothing(
     )
     assert detail in error.detail
     assert not out.exists() or list(out.iterdir()) == []
-    assert not (tmp_path / "work").exists() or list((tmp_path / "work").iterdir()) == []
 
 
 def test_disk_space_is_checked_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,15 +248,20 @@ def test_disk_space_is_checked_before_writing(tmp_path: Path, monkeypatch: pytes
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_7z_extraction_is_refused_when_it_does_not_fit(
+def test_a_7z_needs_room_for_its_spools_only_no_extracted_copy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = orjson.dumps(sample_doc())
     archive = write_7z(tmp_path / "in" / "export.7z", {"export.json": data})
-    monkeypatch.setattr(source.shutil, "disk_usage", lambda path: Usage(10**6, 10**6 - 100, 100))
-    with pytest.raises(DiskSpaceError, match=f"extracting export.7z/export.json needs {len(data):,} bytes"):
-        split_export(archive, tmp_path / "out" / "spools", work_dir=tmp_path / "work")
-    assert list((tmp_path / "work").iterdir()) == [] and list((tmp_path / "out").iterdir()) == []
+    free = {"bytes": len(data) - 1}
+    monkeypatch.setattr(source.shutil, "disk_usage", lambda path: Usage(10**6, 10**6 - 100, free["bytes"]))
+    with pytest.raises(
+        DiskSpaceError, match=f"splitting export.7z/export.json into layer spools needs {len(data):,} bytes"
+    ):
+        split_export(archive, tmp_path / "out" / "spools")
+    assert list((tmp_path / "out").iterdir()) == []
+    free["bytes"] = len(data)  # the member's size once: the spools; nothing is extracted beside them
+    assert len(split_export(archive, tmp_path / "out" / "spools")) == len(sample_doc()["layers"])
 
 
 def test_reference_generator_export(tmp_path: Path) -> None:
@@ -297,3 +308,20 @@ def test_a_key_repeated_after_its_reports_were_spooled_is_refused(
     with pytest.raises(ExportFormatError, match=r"layer 1 \(2026-01\): \"reports\" appears twice"):
         split_export(write_export(tmp_path / "export.json", data), tmp_path / "out" / "spools")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_7z_damaged_inside_its_member_is_refused_and_its_reader_thread_ends(tmp_path: Path) -> None:
+    """The damage shows only while decompressing, after the split began: the error reaches the
+    split through the queue, nothing is left, and py7zr's thread is gone."""
+    doc = sample_doc()
+    doc["layers"][0]["reports"] = [dict(doc["layers"][0]["reports"][0], id=f"P-{i}") for i in range(5000)]
+    archive = write_7z(tmp_path / "in" / "export.7z", {"export.json": orjson.dumps(doc)})
+    data = bytearray(archive.read_bytes())
+    for at in range(len(data) // 3, len(data) // 3 + 64):  # inside the packed stream, past the headers
+        data[at] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ExportFormatError) as caught:
+        split_export(archive, tmp_path / "out" / "spools")
+    assert str(caught.value).startswith("export.7z: archive: not a readable 7z archive")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("7z ")]

@@ -39,15 +39,13 @@ def test_the_split_reports_bytes_read_of_the_file_and_the_layers_spooled(
     assert any(e.note.startswith("1 layer spooled") for e in steps)
 
 
-def test_a_7z_reports_its_extraction_then_the_split_of_its_member(tmp_path: Path) -> None:
+def test_a_7z_reports_the_split_of_its_member_decompressed_as_it_is_read(tmp_path: Path) -> None:
     data = orjson.dumps(big_doc())
     archive = write_7z(tmp_path / "export.7z", {"export.json": data})
     events = Collected()
-    split_export(archive, tmp_path / "spools", work_dir=tmp_path / "work", progress=Progress(events.every))
-    extract = assert_monotone_to_100(events.of("extract"))
-    assert extract[-1].subject == "export.7z/export.json" and extract[-1].done == len(data)
+    split_export(archive, tmp_path / "spools", progress=Progress(events.every))
     assert assert_monotone_to_100(events.of("split", "export.7z/export.json"))[-1].done == len(data)
-    assert [e.stage for e in events if e.final] == ["extract", "split"]
+    assert [e.stage for e in events if e.final] == ["split"]  # no extraction step of its own
 
 
 def test_registration_reports_the_archive_copy_and_the_split(
@@ -60,4 +58,5 @@ def test_registration_reports_the_archive_copy_and_the_split(
     conn.commit()
     assert assert_monotone_to_100(events.of("archive", "export.json"))[-1].done == export.stat().st_size
     assert assert_monotone_to_100(events.of("split", "export.json"))[-1].done == export.stat().st_size
-    assert [e.stage for e in events if e.final] == ["archive", "split"]
+    # the archive copy runs in a thread beside the split: both finish, in either order
+    assert sorted(e.stage for e in events if e.final) == ["archive", "split"]
