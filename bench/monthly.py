@@ -25,7 +25,8 @@ import ijson
 from bench.environment import BenchEnv
 from pipelines.db.connection import connect
 from pipelines.intake import registration
-from pipelines.intake.split import READ_SIZE, LayerSpool, split_export
+from pipelines.intake.split import READ_SIZE, split_export
+from pipelines.intake.spool_writer import LayerSpool
 
 REPORTS = "layers.item.reports.item"
 

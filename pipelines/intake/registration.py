@@ -31,7 +31,8 @@ from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
 from pipelines.intake.archive import ArchiveCopy
 from pipelines.intake.source import check_free_space
-from pipelines.intake.split import Known, LayerSpool, split_export
+from pipelines.intake.split import split_export
+from pipelines.intake.spool_writer import Known, LayerSpool
 
 ExportFormat = Literal["json", "7z"]
 FORMATS: dict[str, ExportFormat] = {".json": "json", ".7z": "7z"}

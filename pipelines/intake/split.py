@@ -25,14 +25,12 @@ BENCHMARKS.md). The sha256 of the spool bytes is the layer's content hash either
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
 import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -43,28 +41,12 @@ import orjson
 from pipelines.core.exceptions import ExportFormatError
 from pipelines.core.progress import Meter, Progress
 from pipelines.intake.source import ExportReader, check_free_space, open_export
+from pipelines.intake.spool_writer import MANIFEST, Known, LayerSpool, SpoolWriter, move_into_place
 
 READ_SIZE = 64 * 1024  # larger blocks were slower: more events held between drains (BENCHMARKS.md)
 VERSION = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-MANIFEST = "manifest.json"
 _MISSING: Any = object()
 _dump_line = partial(orjson.dumps, option=orjson.OPT_APPEND_NEWLINE)
-
-
-@dataclass(frozen=True)
-class LayerSpool:
-    """One layer of an export, spooled: what later steps read instead of the export."""
-
-    version: str  # "YYYY-MM"
-    released_at: str | None
-    path: Path  # JSON lines: one report per line, orjson.dumps of the report as parsed
-    reports: int
-    bytes: int
-    sha256: str  # of the spool file's bytes: the layer's content hash
-    reused: bool = False  # nothing written: ``path`` is the copy an earlier registration made
-
-
-Known = Mapping[str, Mapping[str, Path]]  # version -> content sha256 -> an existing spool of it
 
 
 def split_export(
@@ -128,7 +110,7 @@ def _split_once(
                 "layers": [{**asdict(s), "path": str(s.path) if s.reused else s.path.name} for s in layers],
             }
             (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-            _move_into_place(tmp, spool_dir)
+            move_into_place(tmp, spool_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -144,13 +126,6 @@ def _likely_unchanged(known: Known) -> int:
     return total
 
 
-def read_manifest(spool_dir: Path) -> list[LayerSpool]:
-    """The layers of a finished split, sorted by version: written ones inside ``spool_dir``,
-    reused ones where the earlier copy is (an absolute path)."""
-    doc = orjson.loads((Path(spool_dir) / MANIFEST).read_bytes())
-    return [LayerSpool(**{**row, "path": Path(spool_dir) / row["path"]}) for row in doc["layers"]]
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """The split allocates millions of short-lived, acyclic dicts and lists: refcounting frees
@@ -164,66 +139,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _move_into_place(tmp: Path, final: Path) -> None:
-    """Two renames on one filesystem: readers find the old spools, briefly none, or the new
-    ones, never a mix of both or a half-written layer."""
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}") if final.exists() else None
-    if old is not None:
-        final.rename(old)
-    try:
-        tmp.rename(final)
-    except BaseException:
-        if old is not None:
-            old.rename(final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _kind(value: object) -> str:
     kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     return kinds.get(type(value), "a number")
-
-
-class _Spool:
-    """One layer's spool while it is split: named by layer number until its version is known.
-
-    Nothing is opened until the first reports arrive; by then the version is usually known,
-    and a version with registered copies is only hashed (``candidates``), not written."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.file: BinaryIO | None = None
-        self.candidates: Mapping[str, Path] | None = None
-        self.decided, self.version = False, ""  # the version the candidates are copies of
-        self.sha, self.reports, self.bytes = hashlib.sha256(), 0, 0
-
-    def decide(self, version: str, candidates: Mapping[str, Path] | None) -> None:
-        """Write (no copy of this version is registered, or the version is not known yet) or only hash."""
-        self.decided, self.version, self.candidates = True, version, candidates
-        if candidates is None:
-            self.file = open(self.path, "wb")
-
-    def write(self, data: bytes, reports: int) -> None:
-        if self.file is not None:
-            self.file.write(data)
-        self.sha.update(data)
-        self.reports += reports
-        self.bytes += len(data)
-
-    def close(self, version: str, final: Path) -> tuple[Path | None, str]:
-        """Where the layer's bytes are (None: a known version with new content) and their sha256."""
-        digest = self.sha.hexdigest()
-        if self.file is None:
-            assert self.candidates is not None
-            return (self.candidates.get(digest) if version == self.version else None), digest
-        self.file.close()
-        os.replace(self.path, final)
-        return final, digest
-
-    def discard(self) -> None:
-        if self.file is not None:
-            self.file.close()
 
 
 class _Splitter:
@@ -249,7 +167,7 @@ class _Splitter:
         self._layers: list[Any] | None = None  # the root's "layers" list, once started
         self._reports: list[Any] | None = None  # the current layer's "reports", once started
         self._number = 0  # 1-based number of the current layer
-        self._spool: _Spool | None = None
+        self._spool: SpoolWriter | None = None
         self._ended = False
 
     def run(self) -> None:
@@ -317,7 +235,7 @@ class _Splitter:
             layer, finished = layers[0], len(layers) > 1 or self._ended
             if self._spool is None:
                 self._number += 1
-                self._spool = _Spool(self.out_dir / f"layer-{self._number:05d}.jsonl.part")
+                self._spool = SpoolWriter(self.out_dir / f"layer-{self._number:05d}.jsonl.part")
                 self._reports = None
             if type(layer) is not dict:
                 raise self._error(layer, f"a layer must be an object, found {_kind(layer)}")
@@ -328,7 +246,7 @@ class _Splitter:
             self._spool = None
             del layers[0]
 
-    def _drain_reports(self, layer: dict[str, Any], spool: _Spool, finished: bool) -> None:
+    def _drain_reports(self, layer: dict[str, Any], spool: SpoolWriter, finished: bool) -> None:
         reports = layer.get("reports", _MISSING)
         if reports is _MISSING:
             if finished:
@@ -358,7 +276,7 @@ class _Splitter:
         spool.write(data, done)
         del reports[:done]
 
-    def _close_layer(self, layer: dict[str, Any], spool: _Spool) -> None:
+    def _close_layer(self, layer: dict[str, Any], spool: SpoolWriter) -> None:
         version = layer.get("version", _MISSING)
         if version is _MISSING:
             raise self._error(layer, 'the layer has no "version"')

@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.core.exceptions import DiskSpaceError
 from pipelines.core.settings import StrataHome
-from pipelines.intake import archive, split
+from pipelines.intake import archive, spool_writer
 from pipelines.intake.registration import register
 from tests.support.intake_helpers import (
     export_doc,
@@ -71,7 +71,7 @@ def test_disk_full_while_registering_leaves_nothing_and_says_so(
 ) -> None:
     home = StrataHome(tmp_path / "home")
     disk = FullDisk(budget=export.stat().st_size // 2)
-    monkeypatch.setattr(split if where == "spool" else archive, "open", disk.open, raising=False)
+    monkeypatch.setattr(spool_writer if where == "spool" else archive, "open", disk.open, raising=False)
     with pytest.raises(DiskSpaceError, match=r"export\.json: the disk filled up .*nothing was registered"):
         register(conn, export, home)
     assert disk.hit

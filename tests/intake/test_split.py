@@ -36,7 +36,8 @@ import pytest
 
 from pipelines.core.exceptions import DiskSpaceError, ExportFormatError
 from pipelines.intake import source, split
-from pipelines.intake.split import read_manifest, split_export
+from pipelines.intake.split import split_export
+from pipelines.intake.spool_writer import SpoolWriter, read_manifest
 from tests.support.paths import MAKE_EXPORT
 from tests.support.split_helpers import BAD_SYNTAX, assert_round_trip, report, sample_doc
 
@@ -288,13 +289,13 @@ def test_reports_leave_memory_while_their_layer_is_still_read(
     """The bound on memory: reports are spooled block by block, not per layer."""
     monkeypatch.setattr(split, "READ_SIZE", 512)
     writes: list[int] = []
-    original = split._Spool.write
+    original = SpoolWriter.write
 
     def counting(self: Any, data: bytes, reports: int) -> None:
         writes.append(reports)
         original(self, data, reports)
 
-    monkeypatch.setattr(split._Spool, "write", counting)
+    monkeypatch.setattr(SpoolWriter, "write", counting)
     doc = {"layers": [{"reports": [report(i) for i in range(200)], "version": "2026-01"}]}
     assert_round_trip(doc, split_export(write_export(tmp_path / "export.json", doc), tmp_path / "spools"))
     assert sum(writes) == 200 and len(writes) > 50 and max(writes) <= 2

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from pipelines.intake.split import LayerSpool
+from pipelines.intake.spool_writer import LayerSpool
 
 BAD_SYNTAX = b'{"layers": [{"version": "2026-01", "reports": [{"id": tru}]}]}'
 
