@@ -13,19 +13,23 @@ and layers load in order up to the first one that is blocked or fails.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pipelines.core.progress import Every
 from pipelines.core.progress_relay import relay
+from pipelines.core.signals import worker_started
 from pipelines.db.connection import connect
 from pipelines.validation.registered import registered_layer, validate_registered
 
+STOP_WORKER_SECONDS = 15.0  # a stopped validation run ends failed well within this, or is killed
 V = TypeVar("V")
 L = TypeVar("L")
 
@@ -51,14 +55,27 @@ def validate_while_loading(
     function or a ``functools.partial`` of one) and returns something small and picklable;
     ``load`` runs in the caller's process. After a layer is invalid or its load is not
     ``loaded_ok``, later layers are still validated but not loaded. ``progress`` receives
-    the worker's progress events (of every ``Progress.watched`` there), in this process."""
+    the worker's progress events (of every ``Progress.watched`` there), in this process.
+
+    An exception here (Ctrl-C, SIGTERM as KeyboardInterrupt) stops the worker at once: SIGTERM,
+    which ends its validation run as failed, then SIGKILL if it is still there after
+    ``STOP_WORKER_SECONDS``. The worker also gets SIGTERM if this process dies (even by SIGKILL)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ExitStack() as stack:
-        initializer, initargs = stack.enter_context(relay(progress, context)) if progress else (None, ())
+        relay_init = stack.enter_context(relay(progress, context)) if progress else None
         worker = stack.enter_context(
-            ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=initializer, initargs=initargs)
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(os.getpid(), relay_init),
+            )
         )
-        yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+        try:
+            yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+        except BaseException:
+            _stop_worker(worker)
+            raise
 
 
 def _in_order(
@@ -85,6 +102,27 @@ def _in_order(
         for future in futures:
             future.cancel()
         raise
+
+
+def _init_worker(parent_pid: int, relay_init: tuple[Callable[..., None], tuple[Any, ...]] | None) -> None:
+    worker_started(parent_pid)
+    if relay_init is not None:
+        function, args = relay_init
+        function(*args)
+
+
+def _stop_worker(worker: ProcessPoolExecutor) -> None:
+    """SIGTERM the worker process (its run ends failed), SIGKILL it if it lingers."""
+    processes = list(getattr(worker, "_processes", {}).values())  # no public handle before 3.14
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_WORKER_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+    worker.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)
