@@ -94,13 +94,13 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def worker_started(parent_pid: int) -> None:
-    """In a worker process: SIGTERM when the parent dies (even by SIGKILL), and SIGTERM ends it.
-
-    A Dagster run in the worker turns the signal into its interrupt (the run ends failed, its
-    transaction rolls back); outside a run the worker exits quietly."""
+    """In a worker process: SIGTERM when the parent dies (even by SIGKILL), and SIGTERM or SIGINT
+    end it. A Dagster run in the worker turns the signal into its interrupt (the run ends failed,
+    its transaction rolls back); outside a run the worker exits quietly."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent_pid:  # the parent died before prctl: nobody will send the signal
             raise SystemExit(143)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    for s in STOPPING:  # SIGINT too: Dagster, after a run, gives SIGTERM whatever SIGINT had
+        signal.signal(s, _exit_on_sigterm)
