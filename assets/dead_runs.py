@@ -25,6 +25,7 @@ from assets.instance import IMPORT_POOL
 HOST_TAG = "strata/host"
 PID_TAG = "strata/pid"
 PID_STARTED_TAG = "strata/pid_started"  # the process's start time (seconds since the epoch)
+ASSETS_TAG = "strata/assets"  # what an in-process run of `strata load` materializes (its job is ephemeral)
 UNFINISHED = [
     DagsterRunStatus.NOT_STARTED,
     DagsterRunStatus.STARTING,
@@ -36,7 +37,7 @@ UNFINISHED = [
 @dataclass(frozen=True)
 class EndedRun:
     run_id: str
-    job_name: str
+    what: str  # the assets it materialized, else its job's name
     partition: str | None
     status: str
     pid: int
@@ -46,7 +47,7 @@ class EndedRun:
         layer = f" for layer {self.partition}" if self.partition else ""
         slots = ", its pool slots freed" if self.slots_freed else ""
         return (
-            f"ended run {self.run_id[:8]} ({self.job_name}{layer}): it was {self.status} but its "
+            f"ended run {self.run_id[:8]} ({self.what}{layer}): it was {self.status} but its "
             f"process {self.pid} is gone; marked failed{slots}"
         )
 
@@ -106,6 +107,12 @@ def _end(instance: DagsterInstance, run: DagsterRun) -> EndedRun:
             or run.run_id in storage.get_concurrency_info(IMPORT_POOL).active_run_ids  # slot held
         )
         storage.free_concurrency_slots_for_run(run.run_id)
+    assets = sorted(key.to_user_string() for key in run.asset_selection or ())
     return EndedRun(
-        run.run_id, run.job_name, run.tags.get("dagster/partition"), run.status.value, pid, slots_freed
+        run.run_id,
+        ", ".join(assets) or run.tags.get(ASSETS_TAG) or run.job_name,
+        run.tags.get("dagster/partition"),
+        run.status.value,
+        pid,
+        slots_freed,
     )

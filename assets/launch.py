@@ -17,7 +17,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from dagster._core.execution.plan.objects import StepFailureData
 
 from assets import pool_wait
-from assets.dead_runs import end_dead_runs, process_tags
+from assets.dead_runs import ASSETS_TAG, end_dead_runs, process_tags
 from assets.instance import prepare_instance
 from assets.loaded_layer import loaded_layer
 from assets.partitions import add_layers
@@ -84,7 +84,7 @@ def validate_run(database_url: str | None, strata_home: str, version: str) -> Va
             resources=_resources(database_url, strata_home),
             raise_on_error=False,
             run_config=QUIET_RUN,
-            tags=process_tags(),  # this worker process runs it: found if the process dies
+            tags=process_tags() | {ASSETS_TAG: "raw_layer"},  # this worker process runs it
         )
     check = next((e for e in run.get_asset_check_evaluations() if e.check_name == "layer_is_valid"), None)
     if check is None:
@@ -111,7 +111,7 @@ def layer_loader(settings: Settings) -> Iterator[Any]:
                 resources=resources,
                 raise_on_error=False,
                 run_config=QUIET_RUN,
-                tags=process_tags(),
+                tags=process_tags() | {ASSETS_TAG: "loaded_layer"},
             )
             if not run.success:
                 return LoadedRun(False, 0, 0, failure_of(run))

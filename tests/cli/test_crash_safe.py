@@ -59,7 +59,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     expected = write_sample(tmp_path / "s", seed=8, passports=150, layers=2)
     with embedded_home() as home:
         env = strata_env(home)
-        for command in (("seed", str(tmp_path / "s" / "reference")),):
+        for command in (("db", "up"), ("seed", str(tmp_path / "s" / "reference"))):
             done = subprocess.run(strata(*command), cwd=REPO, env=env, capture_output=True, timeout=WAIT)
             assert done.returncode == 0, done.stderr
         urls = [
@@ -215,7 +215,8 @@ def test_a_load_waiting_for_a_held_pool_slot_says_so_and_stops_on_sigterm(
             DagsterRunStatus.FAILURE,  # the load that waited
         }
         info = instance.event_log_storage.get_concurrency_info(IMPORT_POOL)
-        assert info.active_run_ids == {holder.run_id} and not info.pending_steps  # its claim withdrawn
+        assert info.active_run_ids == {holder.run_id}
+        assert {step.run_id for step in info.pending_steps} == {holder.run_id}  # the load's claim withdrawn
         instance.report_run_failed(holder)
         instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)
     rerun = subprocess.run(
