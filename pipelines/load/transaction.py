@@ -110,6 +110,8 @@ def load_layer(
     steps = _Steps(meter)
     with meter.heartbeat(), conn.transaction():  # a statement may run for minutes: the log still hears
         meter.update(0, "taking the import lock")
+        if conn.info.server_version >= 140000:  # a killed loader's session lets go of the locks in seconds
+            conn.execute(locks.NOTICE_DEAD_CLIENT)
         waiting = partial(meter.update, 0)  # the heartbeat repeats the note: who holds it, since when
         # the mapped rows stay until we commit (housekeeping takes this one exclusively)
         wait_for_xact_lock(conn, locks.SPOOLS, "the spool files (housekeeping)", waiting, shared=True)

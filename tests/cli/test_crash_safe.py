@@ -142,6 +142,8 @@ def test_kill_9_during_validation_and_twice_during_the_load_then_the_rerun_finis
         load, blocker, workers = _blocked_at(s, "passport_history", tmp_path / f"loading{attempt}")
         load.process.kill()
         load.process.wait(WAIT)
+        # the server notices the dead client while we still hold the lock: its transaction is gone
+        _until(lambda: _count(s.strata_url, BLOCKED_ON, ("passport_history",)) == 0, "the dead load stayed")
         _settled(s, blocker, workers)
         assert _count(s.dagster_url, HELD_SLOTS) == 1  # the dead run kept its pool slot ...
         assert _count(s.strata_url, "SELECT count(*) FROM passport_history WHERE imported") == 0
