@@ -71,10 +71,10 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         yield Setup(home, env, tmp_path / "s" / "export.json", expected, urls[0], urls[1])
 
 
-def _until(condition, what: str) -> None:
+def _until(condition, what: str, detail=lambda: "") -> None:
     deadline = time.monotonic() + WAIT
     while not condition():
-        assert time.monotonic() < deadline, what
+        assert time.monotonic() < deadline, f"{what}\n{detail()}"
         time.sleep(0.05)
 
 
@@ -122,7 +122,7 @@ def _gone(processes: list[psutil.Process]) -> bool:
 
 def _settled(s: Setup, blocker: psycopg.Connection, workers: list[psutil.Process]) -> None:
     """Let go of the table; wait for the killed command's worker and server sessions to end."""
-    _until(lambda: _gone(workers), "the validation worker outlived strata load")
+    _until(lambda: _gone(workers), "the validation worker outlived strata load", lambda: str(workers))
     blocker.rollback()
     blocker.close()
     _until(lambda: _count(s.strata_url, OTHER_BACKENDS) == 0, "the dead load's sessions stayed")
@@ -171,9 +171,14 @@ def test_sigterm_stops_the_load_at_once_rolled_back_and_the_run_ended(setup: Set
     assert load.process.wait(WAIT) == 128 + signal.SIGTERM, load.output()
     assert "stopped by SIGTERM" in load.output()
     # the server was told to cancel: the load's transaction is gone while we still hold the lock
-    _until(lambda: _count(s.strata_url, BLOCKED_ON, ("passport_history",)) == 0, "the load was not cancelled")
+    _until(
+        lambda: _count(s.strata_url, BLOCKED_ON, ("passport_history",)) == 0,
+        "the load was not cancelled",
+        load.output,
+    )
     _settled(s, blocker, workers)
-    assert _count(s.dagster_url, UNFINISHED_RUNS) == 0 and _count(s.dagster_url, HELD_SLOTS) == 0
+    assert _count(s.dagster_url, UNFINISHED_RUNS) == 0, load.output()
+    assert _count(s.dagster_url, HELD_SLOTS) == 0, load.output()
     assert _count(s.dagster_url, "SELECT count(*) FROM runs WHERE status = 'FAILURE'") >= 1
     assert _count(s.strata_url, "SELECT count(*) FROM passport_history WHERE imported") == 0
 
