@@ -269,7 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StrataError as exc:
             print(f"strata: {exc}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
+        except BaseException as exc:
+            # Ctrl-C or SIGTERM as KeyboardInterrupt, or as the interrupt error Dagster raises
+            # when the signal lands in its own code (a resource's teardown, between steps)
+            if not isinstance(exc, KeyboardInterrupt) and not stopping.signalled():
+                raise
             print(
                 f"strata: stopped by {stopping.name()}: an open transaction was rolled back and the "
                 "run ended as failed; run the same command again to go on",

@@ -46,6 +46,10 @@ class Stopping:
         if self.received:
             raise KeyboardInterrupt
 
+    def signalled(self) -> bool:
+        self._drain()
+        return bool(self.received)
+
     def exit_code(self) -> int:
         """128 + the first stop signal received (130 for Ctrl-C, 143 for SIGTERM)."""
         self._drain()
