@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dagster import Definitions, definitions
 
+from assets import pool_wait
 from assets.fixup_jobs import create_profiles_job
 from assets.instance import prepare_instance
 from assets.intake_sensor import export_drop_sensor
@@ -30,6 +31,7 @@ from resources.intake import DropFolderResource
 
 
 def build_definitions() -> Definitions:
+    pool_wait.install()  # every run of this code location waits for pool slots without spinning
     return Definitions(
         assets=[registered_export, raw_layer, loaded_layer, *READ_MODEL_ASSETS],
         asset_checks=[*READ_MODEL_CHECKS],

@@ -31,6 +31,11 @@ IMPORT_POOL_LIMIT = 1  # one layer load at a time (the engine's advisory lock wo
 LAYER_RUNS = 2  # layer runs in progress at once: one loading, one validating the next layer
 MAX_RUNS = 4  # runs in progress at once, whatever launched them
 
+# Why run monitoring: the daemon fails a run stuck launching (start timeout) or cancelling
+# (cancel timeout) and frees the pool slots of a run that ended without freeing them. The
+# default run launcher cannot check a STARTED run's process, so `strata load` also ends the
+# runs of its own host whose process is gone before it launches anything (assets/dead_runs.py).
+#
 # Why a queue with limits: when PostgreSQL is slow or away, every sensor tick and schedule
 # would otherwise launch a run that starts, waits and fails, and they pile up. Queued runs
 # wait instead; the pool lets at most one run sit launched with its load step blocked
@@ -53,6 +58,12 @@ concurrency:
       - key: "{flow_tag}"
         value: "layer"
         limit: {layer_runs}
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 60
 telemetry:
   enabled: false
 """

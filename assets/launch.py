@@ -16,6 +16,8 @@ from typing import Any
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from dagster._core.execution.plan.objects import StepFailureData
 
+from assets import pool_wait
+from assets.dead_runs import ASSETS_TAG, end_dead_runs, process_tags
 from assets.instance import prepare_instance
 from assets.loaded_layer import loaded_layer
 from assets.partitions import add_layers
@@ -50,7 +52,14 @@ def prepare_launch(settings: Settings) -> DatabaseUrls:
     """Database and instance config ready, and DAGSTER_HOME pointing at them for this process."""
     urls, _ = prepare_instance(settings)
     os.environ["DAGSTER_HOME"] = str(settings.home.dagster_home)
+    pool_wait.install()
     return urls
+
+
+def end_dead_runs_here() -> list[str]:
+    """End this host's unfinished runs whose process is gone (after prepare_launch); a line for each."""
+    with DagsterInstance.get() as instance:
+        return [run.line() for run in end_dead_runs(instance)]
 
 
 def add_layer_partitions(versions: list[str]) -> list[str]:
@@ -65,6 +74,7 @@ def _resources(database_url: str | None, strata_home: str) -> dict[str, Any]:
 
 def validate_run(database_url: str | None, strata_home: str, version: str) -> ValidatedRun:
     """One raw_layer run (validation + blocking check); module level, so a worker can run it."""
+    pool_wait.install()
     with DagsterInstance.get() as instance:
         run = materialize(
             [raw_layer, loaded_layer],
@@ -74,6 +84,7 @@ def validate_run(database_url: str | None, strata_home: str, version: str) -> Va
             resources=_resources(database_url, strata_home),
             raise_on_error=False,
             run_config=QUIET_RUN,
+            tags=process_tags() | {ASSETS_TAG: "raw_layer"},  # this worker process runs it
         )
     check = next((e for e in run.get_asset_check_evaluations() if e.check_name == "layer_is_valid"), None)
     if check is None:
@@ -88,6 +99,7 @@ def validate_run(database_url: str | None, strata_home: str, version: str) -> Va
 def layer_loader(settings: Settings) -> Iterator[Any]:
     """A function that runs loaded_layer for one version on this process's instance."""
     resources = _resources(settings.database_url, str(settings.home.root))
+    pool_wait.install()
     with DagsterInstance.get() as instance:
 
         def load(version: str, _validated: ValidatedRun) -> LoadedRun:
@@ -99,6 +111,7 @@ def layer_loader(settings: Settings) -> Iterator[Any]:
                 resources=resources,
                 raise_on_error=False,
                 run_config=QUIET_RUN,
+                tags=process_tags() | {ASSETS_TAG: "loaded_layer"},
             )
             if not run.success:
                 return LoadedRun(False, 0, 0, failure_of(run))

@@ -10,6 +10,7 @@ import argparse
 import sys
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import psycopg
@@ -17,11 +18,15 @@ import psycopg
 from pipelines.cli.progress_view import terminal_progress
 from pipelines.core.progress import Every, Progress, attached
 from pipelines.core.settings import Settings
+from pipelines.core.signals import check_stop
 from pipelines.db.connection import DatabaseUrls, connect
 from pipelines.db.setup import prepare
 from pipelines.intake.registered_layers import file_layers, last_loaded, newest_layer
 from pipelines.load.overlap import validate_while_loading
 from pipelines.load.plan import layer_plan
+
+if TYPE_CHECKING:
+    from assets.launch import LoadedRun, ValidatedRun
 
 
 def _reports(conn: psycopg.Connection, version: str) -> int:
@@ -38,10 +43,12 @@ def load_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load(args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, view: Every) -> int:
-    from assets.launch import add_layer_partitions, layer_loader, validate_run
+    from assets.launch import add_layer_partitions, end_dead_runs_here, layer_loader, validate_run
     from pipelines.intake.housekeeping import tidy_after_commit
     from pipelines.intake.registration import register
 
+    for line in end_dead_runs_here():  # before anything launches: a dead run's slot blocks loads
+        print(line)
     with connect(urls.strata) as conn:
         registered = register(conn, Path(args.export), settings.home, reuse=True, progress=Progress.watched())
         conn.commit()
@@ -70,7 +77,13 @@ def _load(args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, view
             print(f"  {state.version}: REFUSED, not loaded: {state.reason}")
     blocked: list[str] = []
     validate = partial(validate_run, settings.database_url, str(settings.home.root))
-    with layer_loader(settings) as load_run:
+    with layer_loader(settings) as run_load:
+
+        def load_run(version: str, validated: ValidatedRun) -> LoadedRun:
+            loaded = run_load(version, validated)
+            check_stop()  # a signal during the run ended it as failed: stop here, not at the next layer
+            return loaded
+
         # every layer is validated (analysts see every error at once); each loads once it and
         # all before it are valid, while the next one validates (pipelines/load/overlap.py)
         for outcome in validate_while_loading(

@@ -17,6 +17,7 @@ from pipelines.cli.progress_view import terminal_progress
 from pipelines.core.exceptions import StrataError
 from pipelines.core.progress import Progress
 from pipelines.core.settings import Settings
+from pipelines.core.signals import stop_signals_interrupt
 from pipelines.db import embedded
 from pipelines.db.connection import connect
 from pipelines.db.counts import format_counts, table_counts
@@ -263,11 +264,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    try:
-        return handler(args, Settings.from_env())
-    except StrataError as exc:
-        print(f"strata: {exc}", file=sys.stderr)
-        return 2
+    with stop_signals_interrupt() as stopping:  # SIGTERM takes Ctrl-C's path (pipelines.core.signals)
+        try:
+            return handler(args, Settings.from_env())
+        except StrataError as exc:
+            print(f"strata: {exc}", file=sys.stderr)
+            return 2
+        except BaseException as exc:
+            # Ctrl-C or SIGTERM as KeyboardInterrupt, or as the interrupt error Dagster raises
+            # when the signal lands in its own code (a resource's teardown, between steps)
+            if not isinstance(exc, KeyboardInterrupt) and not stopping.signalled():
+                raise
+            print(
+                f"strata: stopped by {stopping.name()}: an open transaction was rolled back and the "
+                "run ended as failed; run the same command again to go on",
+                file=sys.stderr,
+            )
+            return stopping.exit_code()
 
 
 if __name__ == "__main__":

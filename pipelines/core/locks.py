@@ -19,6 +19,9 @@ SPOOLS: Final = 0x5354524154410021
 PASSPORT_OVERVIEW: Final = 0x5354524154410011
 EVENT_SALES: Final = 0x5354524154410012  # writers of read model event_sales
 
+# A session whose client died (kill -9 mid-load) is noticed within this, even in a long statement
+# or a lock wait, so its transaction rolls back and its locks go (PostgreSQL 14+; for the transaction).
+NOTICE_DEAD_CLIENT: Final = "SELECT set_config('client_connection_check_interval', '2s', true)"
 XACT_LOCK: Final = "SELECT pg_advisory_xact_lock(%s)"
 XACT_LOCK_SHARED: Final = "SELECT pg_advisory_xact_lock_shared(%s)"
 SESSION_LOCK_SHARED: Final = "SELECT pg_advisory_lock_shared(%s)"

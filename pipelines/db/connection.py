@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 from psycopg.abc import Params
 
 from pipelines.core.exceptions import TransientError
@@ -97,11 +97,27 @@ def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connectio
         raise TransientError(f"cannot reach PostgreSQL at {_safe(url)}: {exc}") from exc
     try:
         with conn:
-            yield conn
+            try:
+                yield conn
+            except BaseException:
+                _cancel_running(conn)
+                raise
     except psycopg.OperationalError as exc:
         if not is_transient(exc):
             raise
         raise as_transient(exc, url) from exc
+
+
+def _cancel_running(conn: psycopg.Connection) -> None:
+    """Left by an exception while a statement still runs (Ctrl-C, SIGTERM as a Dagster run's
+    interrupt, which psycopg does not cancel on by itself): ask the server to cancel it, so the
+    transaction ends now, not when a long statement would have finished."""
+    if conn.closed or conn.pgconn.transaction_status != pq.TransactionStatus.ACTIVE:
+        return
+    try:
+        conn.cancel_safe(timeout=5.0)
+    except Exception:  # the connection is closed right after: the server rolls back anyway
+        pass
 
 
 def one_row(

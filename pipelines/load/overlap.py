@@ -13,19 +13,27 @@ and layers load in order up to the first one that is blocked or fails.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pipelines.core.progress import Every
 from pipelines.core.progress_relay import relay
+from pipelines.core.signals import worker_started
 from pipelines.db.connection import connect
 from pipelines.validation.registered import registered_layer, validate_registered
 
+PARENT_POLL_SECONDS = 0.5
+IDLE_EXIT_SECONDS = 1.0
+STOP_WORKER_SECONDS = 15.0  # a stopped validation run ends failed well within this, or is killed
 V = TypeVar("V")
 L = TypeVar("L")
 
@@ -51,14 +59,27 @@ def validate_while_loading(
     function or a ``functools.partial`` of one) and returns something small and picklable;
     ``load`` runs in the caller's process. After a layer is invalid or its load is not
     ``loaded_ok``, later layers are still validated but not loaded. ``progress`` receives
-    the worker's progress events (of every ``Progress.watched`` there), in this process."""
+    the worker's progress events (of every ``Progress.watched`` there), in this process.
+
+    An exception here (Ctrl-C, SIGTERM as KeyboardInterrupt) stops the worker at once: SIGTERM,
+    which ends its validation run as failed, then SIGKILL if it is still there after
+    ``STOP_WORKER_SECONDS``. The worker also gets SIGTERM if this process dies (even by SIGKILL)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ExitStack() as stack:
-        initializer, initargs = stack.enter_context(relay(progress, context)) if progress else (None, ())
+        relay_init = stack.enter_context(relay(progress, context)) if progress else None
         worker = stack.enter_context(
-            ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=initializer, initargs=initargs)
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(os.getpid(), relay_init),
+            )
         )
-        yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+        try:
+            yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+        except BaseException:
+            _stop_worker(worker)
+            raise
 
 
 def _in_order(
@@ -69,7 +90,7 @@ def _in_order(
     load: Callable[[str, V], L],
     loaded_ok: Callable[[L], bool],
 ) -> Iterator[LayerOutcome[V, L]]:
-    futures = [worker.submit(validate, version) for version in versions]
+    futures = [worker.submit(_run_task, validate, version) for version in versions]
     try:
         stopped = False
         for version, future in zip(versions, futures, strict=False):
@@ -85,6 +106,55 @@ def _in_order(
         for future in futures:
             future.cancel()
         raise
+
+
+def _init_worker(parent_pid: int, relay_init: tuple[Callable[..., None], tuple[Any, ...]] | None) -> None:
+    worker_started(parent_pid)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+    if relay_init is not None:
+        function, args = relay_init
+        function(*args)
+
+
+_busy = threading.Event()  # set while the worker runs a task
+
+
+def _run_task(function: Callable[[str], V], version: str) -> V:
+    _busy.set()
+    try:
+        return function(version)
+    finally:
+        _busy.clear()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """The worker's own end once its parent is gone: nothing else would end it, since it holds
+    the write end of its own task queue (no EOF ever comes). The parent's death already sent
+    SIGTERM (``worker_started``), which ends a running validation run as failed; once that
+    task is done (or after ``STOP_WORKER_SECONDS``), the process exits."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    if not sys.platform.startswith("linux"):
+        os.kill(os.getpid(), signal.SIGTERM)  # no parent-death signal there
+    deadline = time.monotonic() + STOP_WORKER_SECONDS
+    while _busy.is_set() and time.monotonic() < deadline:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(128 + signal.SIGTERM)
+
+
+def _stop_worker(worker: ProcessPoolExecutor) -> None:
+    """SIGTERM the worker process (its run ends failed), SIGKILL it if it lingers."""
+    processes = list(getattr(worker, "_processes", {}).values())  # no public handle before 3.14
+    worker.shutdown(wait=False, cancel_futures=True)  # an idle worker leaves by itself
+    for process in processes:
+        process.join(IDLE_EXIT_SECONDS)
+        if process.is_alive() and process.pid is not None:  # busy: its run ends failed on SIGTERM
+            os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_WORKER_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -23,6 +24,7 @@ from pipelines.core import locks
 from pipelines.core.exceptions import TerminalError
 from pipelines.core.progress import Meter, Progress
 from pipelines.db.connection import one_row
+from pipelines.db.lock_wait import wait_for_xact_lock
 from pipelines.db.sql_text import read_sql
 from pipelines.load import statements
 from pipelines.load.key_checks import check_written, plan_key_checks, row_checks_skipped
@@ -107,9 +109,14 @@ def load_layer(
     )
     steps = _Steps(meter)
     with meter.heartbeat(), conn.transaction():  # a statement may run for minutes: the log still hears
-        meter.update(0, "waiting for the import lock")
-        conn.execute(locks.XACT_LOCK_SHARED, (locks.SPOOLS,))  # the mapped rows stay until we commit
-        conn.execute(locks.XACT_LOCK, (locks.IMPORT,))
+        meter.update(0, "taking the import lock")
+        if conn.info.server_version >= 140000:  # a killed loader's session lets go of the locks in seconds
+            conn.execute(locks.NOTICE_DEAD_CLIENT)
+        waiting = partial(meter.update, 0)  # the heartbeat repeats the note: who holds it, since when
+        # the mapped rows stay until we commit (housekeeping takes this one exclusively)
+        wait_for_xact_lock(conn, locks.SPOOLS, "the spool files (housekeeping)", waiting, shared=True)
+        wait_for_xact_lock(conn, locks.IMPORT, "the import lock (another layer load)", waiting)
+        meter.update(0, "import lock taken")
         ready = check_ready(conn, version)
         conn.execute(read_sql("load/begin_import"), (ready.report_id,))
         conn.execute("SET LOCAL work_mem = '256MB'")
