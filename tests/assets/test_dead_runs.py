@@ -28,6 +28,12 @@ def instance(db_url: str, tmp_path: Path) -> Iterator[DagsterInstance]:
         yield dagster_instance
 
 
+def status_of(instance: DagsterInstance, run_id: str) -> DagsterRunStatus:
+    run = instance.get_run_by_id(run_id)
+    assert run is not None, run_id
+    return run.status
+
+
 def _dead_process_tags() -> dict[str, str]:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     tags = process_tags(child.pid)
@@ -69,7 +75,7 @@ def test_only_runs_of_this_host_whose_process_is_gone_are_ended(instance: Dagste
     assert line.startswith(f"ended run {dead.run_id[:8]} (layer_job for layer 2026-02): it was STARTED")
     assert line.endswith("is gone; marked failed, its pool slots freed")
     runs = (dead, alive, reused_pid, elsewhere, untagged)
-    assert [instance.get_run_by_id(r.run_id).status for r in runs] == [
+    assert [status_of(instance, r.run_id) for r in runs] == [
         DagsterRunStatus.FAILURE,
         DagsterRunStatus.STARTED,
         DagsterRunStatus.FAILURE,

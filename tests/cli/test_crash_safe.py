@@ -24,7 +24,7 @@ from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 from assets.dead_runs import process_tags
 from assets.instance import IMPORT_POOL
 from pipelines.core.settings import StrataHome
-from pipelines.db.connection import connect
+from pipelines.db.connection import connect, one_row
 from pipelines.sample.export import write_sample
 from tests.cli.test_progress_terminal import strata, strata_env
 from tests.support.load_checks import assert_final_state
@@ -80,7 +80,7 @@ def _until(condition, what: str, detail=lambda: "") -> None:
 
 def _count(url: str, query: str, params: tuple = ()) -> int:
     with connect(url, autocommit=True) as conn:
-        return int(conn.execute(query, params).fetchone()[0])
+        return int(one_row(conn, query, params)[0])
 
 
 class Load:

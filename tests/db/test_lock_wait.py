@@ -8,7 +8,7 @@ import time
 import psycopg
 
 from pipelines.core import locks
-from pipelines.db.connection import connect
+from pipelines.db.connection import connect, one_row
 from pipelines.db.lock_wait import wait_for_xact_lock
 
 WAIT = 60  # a bound on every wait, never an expectation
@@ -26,7 +26,7 @@ def test_the_waiter_names_the_holder_then_takes_the_lock_when_it_is_free(
         with connect(db_url) as other, other.transaction():
             wait_for_xact_lock(other, locks.IMPORT, "the import lock", said.append)
             took.set()
-            timeout = other.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+            timeout = one_row(other, "SELECT current_setting('lock_timeout')")[0]
             said.append(f"lock_timeout after: {timeout}")
 
     thread = threading.Thread(target=waiter, daemon=True)
