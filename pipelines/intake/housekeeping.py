@@ -136,9 +136,10 @@ def tidy_spools(conn: psycopg.Connection, home: StrataHome) -> Tidied:
 
 def _remove_spent_copies(conn: psycopg.Connection, home: StrataHome, tidied: Tidied) -> None:
     emptied: set[Path] = set()
+    ours = home.spool.resolve()  # as registration.py: the home may be reached through a link
     for file_id, name, version, spool_path in conn.execute(read_sql("intake/spent_layer_copies")):
         spool = Path(spool_path)
-        if not spool.is_relative_to(home.spool):
+        if not spool.resolve().is_relative_to(ours):
             continue  # registered under another STRATA_HOME: not ours to remove
         freed = _remove(spool) + _remove(spool.parent / f"{version}{MAPPED_SUFFIX}")
         if freed:

@@ -240,9 +240,10 @@ def _layer_copies(conn: psycopg.Connection, home: StrataHome) -> Known:
     raw_layer reads is the one reused; only copies in this home's spool folder, which its
     housekeeping keeps while a registration refers to them (sql/intake/spent_layer_copies.sql)."""
     known: dict[str, dict[str, Path]] = {}
+    ours = home.spool.resolve()  # the home may be reached through a link, now or when it was recorded
     for version, sha256, spool_path in conn.execute(read_sql("intake/layer_copies")):
         spool = Path(spool_path)
-        if spool.is_relative_to(home.spool) and spool.is_file():
+        if spool.resolve().is_relative_to(ours) and spool.is_file():
             known.setdefault(version, {}).setdefault(sha256, spool)
     return known
 

@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.core.settings import StrataHome
 from pipelines.db.connection import connect, one_row
-from pipelines.intake import split
+from pipelines.intake import spool_writer
 from pipelines.intake.housekeeping import tidy_spools
 from pipelines.intake.registered_layers import layers_to_load
 from pipelines.intake.registration import register
@@ -49,7 +49,7 @@ class WrittenFiles:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.names: list[str] = []
-        monkeypatch.setattr(split, "open", self.open, raising=False)
+        monkeypatch.setattr(spool_writer, "open", self.open, raising=False)
 
     def open(self, file, mode="r", *args, **kwargs):
         if "w" in mode:
@@ -175,3 +175,21 @@ def test_a_7z_of_the_next_export_recognizes_the_same_layers(
     assert_final_state(conn, expected)
     with connect(db_url) as other:
         assert [v for v, _ in layers_to_load(other, third.id)] == []
+
+
+def test_a_home_reached_through_a_symlink_still_recognizes_its_layers(
+    conn: psycopg.Connection, db_url: str, months: tuple[list[Path], dict], tmp_path: Path
+) -> None:
+    """STRATA_HOME is often a link to a data disk: one registration made through the link, the
+    next through the real path (Settings resolves it), and the known layers are still known."""
+    exports, _ = months
+    real = StrataHome(tmp_path / "disk" / "home").ensure()
+    (tmp_path / "link").symlink_to(tmp_path / "disk")
+    linked = StrataHome(tmp_path / "link" / "home")
+    load_month(conn, db_url, exports[0], linked)
+    second = register(conn, exports[1], real)
+    conn.commit()
+    assert sorted(p.name for p in (real.spool / second.sha256).iterdir()) == [
+        "2026-02.jsonl",
+        "manifest.json",
+    ]
