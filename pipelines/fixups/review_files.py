@@ -26,6 +26,7 @@ import orjson
 from psycopg import sql
 
 from pipelines.validation.people import normalize
+from pipelines.validation.person_names import MAX_GIVEN_PARTS
 from pipelines.validation.unresolved import MAX_PLACES, Spelling, Unresolved
 from pipelines.validation.vocabularies import fold
 
@@ -40,17 +41,23 @@ _INITIAL: Final = re.compile(r"(?:\w\.)+\w?\.?|\w")
 def parse_name(spelling: str) -> dict[str, str | None]:
     """``QUELLMARK IVAN PETROVICH`` -> last ``Quellmark``, first ``Ivan``, middle ``Petrovich``.
 
-    The portal writes surname first. Names written all in one case are re-cased;
-    initials cannot be expanded, so such an entry says it needs review.
+    The portal writes surname first. As matching reads a spelling (``person_names.readings``),
+    the given names are the last one or two words and the surname is everything before them, so
+    ``Garcia Lopez Maria Jose`` is surname ``Garcia Lopez``. Where the split is not certain (more
+    words than a surname and two given names) or the given names are initials, the entry says it
+    needs review rather than guess. Names written all in one case are re-cased.
     """
     tokens = [_recase(t) for t in spelling.split()]
+    surname_words = max(1, len(tokens) - MAX_GIVEN_PARTS)
     name: dict[str, str | None] = {
-        "last_name": tokens[0] if tokens else "",
-        "first_name": tokens[1] if len(tokens) > 1 else "",
-        "middle_name": " ".join(tokens[2:]) or None,
+        "last_name": " ".join(tokens[:surname_words]),
+        "first_name": tokens[surname_words] if len(tokens) > surname_words else "",
+        "middle_name": " ".join(tokens[surname_words + 1 :]) or None,
     }
     if any(_INITIAL.fullmatch(t) for t in tokens[1:]) or len(tokens) < 2:
         name["review"] = "initials or a missing first name: write the full name before creating"
+    elif len(tokens) > 1 + MAX_GIVEN_PARTS:
+        name["review"] = "a surname of several words? check where the given names begin before creating"
     return name
 
 

@@ -176,5 +176,10 @@ def test_names_parsed_and_literals_stay_on_one_line() -> None:
         "middle_name": "Petrovich",
     }
     assert "review" in parse_name("Quellmark I. P.")
+    two_word_surname = parse_name("GARCIA LOPEZ MARIA JOSE")
+    assert two_word_surname["last_name"] == "Garcia Lopez"
+    assert (two_word_surname["first_name"], two_word_surname["middle_name"]) == ("Maria", "Jose")
+    assert "several words" in str(two_word_surname["review"])
+    assert parse_name("Ivanov Ivan") == {"last_name": "Ivanov", "first_name": "Ivan", "middle_name": None}
     assert literal("o'brien") == "'o''brien'"
     assert literal("two\nlines; DROP TABLE x") == "E'two\\u000alines; DROP TABLE x'"
