@@ -2,9 +2,14 @@
 
 Environment: BENCH_PASSPORTS / BENCH_LAYERS (export size, default 280000 x 12 ≈ 1.1 GB),
 BENCH_DLT_LAYERS (how many layers dlt merges, default all: it is the slowest stage),
-BENCH_SKIP (comma-separated stages to leave out: reload, dagster, edits, copy, dlt, monthly),
+BENCH_SKIP (comma-separated stages to leave out: reload, dagster, edits, copy, dlt, monthly, sensor),
 BENCH_7Z=1 (after the monthly run, split its export again from the .json and from a .7z of it),
 DATABASE_URL (bench on that server, database strata_bench, instead of the embedded one).
+
+The stage "sensor" (stages sensor_scan and sensor_month, after the monthly run): the month after
+(the generator with layers L+2) copied into the drop folder with Dagster's daemon running on the
+bench's home, timed from the drop to its new layer loaded, its parts read back from the run
+records (bench/sensor_month.py); its ratio leaves out the drop sensor's settle wait (10 s).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from bench.dataset import DATA, ensure_export, packed, requested
 from bench.environment import fresh_env, machine, server_version
 from bench.manual_edits import render as render_edits
 from bench.results_tables import Figures, monthly_table, render
+from bench.sensor_month import table as sensor_table
 
 
 def main() -> int:
@@ -80,11 +86,25 @@ def main() -> int:
         stage("monthly", "bench.monthly:monthly", export=str(nxt.export))
         if os.environ.get("BENCH_7Z"):
             stage("formats", "bench.monthly:split_formats", json=str(nxt.export), **{"7z": str(packed(nxt))})
+    if "sensor" not in skip:  # after monthly: the month after, from a drop through the sensors
+        after = ensure_export(bench.passports, bench.layers + 2, bench.seed)
+        print(f"bench: sensor month: {after.export} ({after.size / 1e6:,.0f} MB) to drop", flush=True)
+        stage("sensor_scan", "bench.monthly:scan", export=str(after.export))
+        stage(
+            "sensor_month",
+            "bench.sensor_month:sensor_month",
+            export=str(after.export),
+            layers=after.layers,
+            drop_name=after.folder.name,
+        )
     figures = Figures(bench.size, stages)
     text = render(figures)
     if "monthly" in stages:
         text += "\n\n### Monthly scenario: the next export, every layer again plus one new\n\n"
         text += "\n".join(monthly_table(figures))
+    if "sensor_month" in stages:
+        text += "\n\n### Monthly scenario from a drop, through the sensors (the month after)\n\n"
+        text += "\n".join(sensor_table(stages["sensor_scan"], stages["sensor_month"]))
     if "edits" in stages:
         text += "\n\n### Bulk manual edits, passport_overview refreshed by triggers\n\n"
         text += render_edits(stages["edits"].result["edits"])
