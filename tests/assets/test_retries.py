@@ -9,9 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from dagster import Backoff, DagsterEventType, DagsterInstance, materialize
+from dagster._core.run_coordinator import QueuedRunCoordinator
 
 from assets.failures import TRANSIENT_RETRY
-from assets.instance import FLOW_TAG, IMPORT_POOL, write_instance_yaml
+from assets.instance import DEQUEUE_SECONDS, FLOW_TAG, IMPORT_POOL, write_instance_yaml
 from assets.jobs import layer_job
 from assets.loaded_layer import loaded_layer
 from assets.partitions import LAYERS
@@ -94,7 +95,9 @@ def test_the_written_instance_limits_the_import_pool_and_the_run_queue(db_url: s
         assert queue.max_concurrent_runs == 4
         limits = {(t["key"], t.get("value")): t["limit"] for t in queue.tag_concurrency_limits}
         assert limits[(FLOW_TAG, "layer")] <= 2
-        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, QueuedRunCoordinator)
+        assert coordinator.dequeue_interval_seconds == DEQUEUE_SECONDS == 1
     finally:
         instance.dispose()
     assert (
