@@ -34,6 +34,7 @@ MAX_RUNS = 4  # runs in progress at once, whatever launched them
 # Dagster's default dequeue every 5 s added about 2.5 s to each (bench/sensor_month.py); a
 # dequeue is one query of the run queue, cheap at any interval.
 DEQUEUE_SECONDS = 1
+# The sensors tick every 5 s; a skipped tick is a row of tick storage, kept a day, not a week.
 
 # Why run monitoring: the daemon fails a run stuck launching (start timeout) or cancelling
 # (cancel timeout) and frees the pool slots of a run that ended without freeing them. The
@@ -70,6 +71,10 @@ run_monitoring:
   cancel_timeout_seconds: 180
   poll_interval_seconds: 30
   free_slots_after_run_end_seconds: 60
+retention:
+  sensor:
+    purge_after_days:
+      skipped: 1
 telemetry:
   enabled: false
 """

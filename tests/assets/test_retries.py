@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from dagster import Backoff, DagsterEventType, DagsterInstance, materialize
+from dagster._core.definitions.run_request import InstigatorType
 from dagster._core.run_coordinator import QueuedRunCoordinator
 
 from assets.failures import TRANSIENT_RETRY
@@ -98,6 +99,10 @@ def test_the_written_instance_limits_the_import_pool_and_the_run_queue(db_url: s
         coordinator = instance.run_coordinator
         assert isinstance(coordinator, QueuedRunCoordinator)
         assert coordinator.dequeue_interval_seconds == DEQUEUE_SECONDS == 1
+        skipped_days = {
+            s.value: d for s, d in instance.get_tick_retention_settings(InstigatorType.SENSOR).items()
+        }
+        assert skipped_days["SKIPPED"] == 1
     finally:
         instance.dispose()
     assert (
