@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from pipelines.core.settings import StrataHome
 from pipelines.db import embedded
 from pipelines.db.connection import connect, ensure_database
 from pipelines.db.migrations import migrate
@@ -65,3 +66,14 @@ def db_url(server_url: str, template_url: str) -> Iterator[str]:
 def conn(db_url: str) -> Iterator[psycopg.Connection]:
     with connect(db_url) as connection:
         yield connection
+
+
+@pytest.fixture
+def cli_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[StrataHome]:
+    """A STRATA_HOME of its own with its embedded server, as the `strata` command finds it from the
+    environment (DATABASE_URL unset, DAGSTER_HOME inside it; both restored after the test)."""
+    with embedded_home() as strata_home:
+        monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
+        monkeypatch.setenv("DAGSTER_HOME", str(strata_home.dagster_home))
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        yield strata_home

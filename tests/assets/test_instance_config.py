@@ -12,7 +12,6 @@ from dagster import DagsterInstance
 from assets.instance import EARLIER_HEADER, InstanceFile, generated_text, write_instance_yaml
 from pipelines.cli.main import main
 from pipelines.core.settings import StrataHome
-from tests.support.postgres import embedded_home
 
 URL = "postgresql://strata@127.0.0.1:5432/dagster"
 MOVED = "postgresql://strata@127.0.0.1:6543/dagster"  # the embedded server after a restart
@@ -71,12 +70,8 @@ def test_a_file_an_earlier_release_wrote_is_still_strata_s(tmp_path: Path) -> No
 
 
 @pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch):
-    with embedded_home() as strata_home:
-        monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
-        monkeypatch.setenv("DAGSTER_HOME", str(strata_home.dagster_home))
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-        yield strata_home
+def home(cli_home: StrataHome) -> StrataHome:
+    return cli_home
 
 
 def test_db_up_keeps_the_operators_limits_across_a_server_restart(home: StrataHome, capsys) -> None:

@@ -11,16 +11,11 @@ from pipelines.cli.main import main
 from pipelines.core.settings import StrataHome
 from pipelines.intake.housekeeping import disk_bytes
 from tests.support.month_helpers import monthly_exports
-from tests.support.postgres import embedded_home
 
 
 @pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch):
-    with embedded_home() as strata_home:
-        monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
-        monkeypatch.setenv("DAGSTER_HOME", str(strata_home.dagster_home))
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-        yield strata_home
+def home(cli_home: StrataHome) -> StrataHome:
+    return cli_home
 
 
 def test_loads_keep_one_copy_of_each_layer_and_files_shows_the_sizes(

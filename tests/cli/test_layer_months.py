@@ -12,16 +12,11 @@ from pipelines.core.settings import StrataHome
 from pipelines.db.connection import connect
 from tests.support.load_checks import assert_final_state
 from tests.support.monthly_exports import corrected
-from tests.support.postgres import embedded_home
 
 
 @pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch):
-    with embedded_home() as strata_home:
-        monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
-        monkeypatch.setenv("DAGSTER_HOME", str(strata_home.dagster_home))
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-        yield strata_home
+def home(cli_home: StrataHome) -> StrataHome:
+    return cli_home
 
 
 def _url(capsys: pytest.CaptureFixture[str]) -> str:

@@ -11,16 +11,11 @@ from pipelines.cli.main import main
 from pipelines.core.settings import StrataHome
 from pipelines.db.connection import connect
 from tests.support.load_checks import assert_final_state
-from tests.support.postgres import embedded_home
 
 
 @pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch):
-    with embedded_home() as strata_home:
-        monkeypatch.setenv("STRATA_HOME", str(strata_home.root))
-        monkeypatch.setenv("DAGSTER_HOME", str(strata_home.dagster_home))  # restored after the test
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-        yield strata_home
+def home(cli_home: StrataHome) -> StrataHome:
+    return cli_home
 
 
 def test_make_run_sequence_on_a_fresh_home(home: StrataHome, tmp_path: Path, capsys) -> None:
