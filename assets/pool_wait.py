@@ -93,8 +93,8 @@ class PatientConcurrencyContext(InstanceConcurrencyContext):
         )
 
 
-def _describe_run(instance: object, run_id: str) -> str:
-    run = instance.get_run_by_id(run_id)  # type: ignore[attr-defined]
+def _describe_run(instance: DagsterInstance, run_id: str) -> str:
+    run = instance.get_run_by_id(run_id)
     if run is None:
         return f"run {run_id[:8]}"
     tags = run.tags

@@ -18,11 +18,10 @@ import psycopg
 from psycopg import errors
 
 from pipelines.core import locks
+from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 
 SLICE_MS = 2000  # how long one wait lasts before the holder is named again
-TRY_XACT_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
-TRY_XACT_LOCK_SHARED = "SELECT pg_try_advisory_xact_lock_shared(%s)"
 SET_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true)"
 
 
@@ -44,10 +43,10 @@ def wait_for_xact_lock(
     shared: bool = False,
 ) -> None:
     """Take the transaction-level advisory lock on ``key`` (inside the caller's transaction)."""
-    if conn.execute(TRY_XACT_LOCK_SHARED if shared else TRY_XACT_LOCK, (key,)).fetchone()[0]:  # type: ignore[index]
+    if one_row(conn, locks.TRY_XACT_LOCK_SHARED if shared else locks.TRY_XACT_LOCK, (key,))[0]:
         return
     since = datetime.now().astimezone().strftime("%H:%M:%S %Z")
-    previous = str(conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0])  # type: ignore[index]
+    previous = str(one_row(conn, "SELECT current_setting('lock_timeout')")[0])
     while True:
         on_wait(f"waiting since {since} for {what}, held by {holder(conn, key)}")
         try:
