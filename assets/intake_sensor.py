@@ -13,9 +13,10 @@ from resources.database import DatabaseResource
 from resources.intake import DropFolderResource
 
 
-# Every 5 s, as the layer sensor: a tick only lists the folder, and the first tick after a file
-# settles starts the month (bench/sensor_month.py measures the path from a drop).
-@sensor(job=register_export_job, minimum_interval_seconds=5, default_status=DefaultSensorStatus.RUNNING)
+# Every loop of Dagster's sensor daemon (at most every 5 s, MIN_INTERVAL_LOOP_TIME), as the layer
+# sensor: a tick only lists the folder, and the first tick after a file settles starts the month
+# (bench/sensor_month.py measures the path from a drop).
+@sensor(job=register_export_job, minimum_interval_seconds=2, default_status=DefaultSensorStatus.RUNNING)
 def export_drop_sensor(
     context: SensorEvaluationContext, database: DatabaseResource, drop_folder: DropFolderResource
 ) -> SensorResult | SkipReason:

@@ -1,9 +1,10 @@
 """The jobs that take monthly layers through the flow, and the one that registers an export.
 
-layer_job runs both steps of one layer (the UI, the monthly schedule, backfills); the layer
-sensor asks for the two steps separately, validate_layer_job for every pending layer at once and
-load_layer_job for the oldest pending one only (pipelines.load.plan), so that layers load in
-version order whichever validation ends first.
+layer_job runs both steps of one layer (the UI, the monthly schedule, backfills, and the layer
+sensor for the oldest pending layer when nothing validated it yet); otherwise the sensor asks for
+the two steps separately, validate_layer_job for every pending layer at once and load_layer_job
+for the oldest pending one only (pipelines.load.plan), so that layers load in version order
+whichever validation ends first.
 """
 
 from __future__ import annotations

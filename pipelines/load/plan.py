@@ -116,16 +116,24 @@ class InFlight:
 class LayerWork:
     validate: list[LayerState] = field(default_factory=list)
     load: LayerState | None = None
+    # The load is of a layer not validated yet: one run validates it, then loads it (its blocking
+    # check stops the load on analyst errors). A month's new layer then waits for no second run.
+    validate_first: bool = False
     waiting: str = ""  # why nothing (more) loads now, for the tick's log
 
 
 def next_work(plan: LayerPlan, in_flight: InFlight) -> LayerWork:
-    """Validate every pending layer not validated yet; load the oldest pending one when it is ready."""
+    """Validate every pending layer not validated yet; load the oldest pending one when it is ready,
+    or validate and load it in one go when it is the next to load and not validated yet."""
     busy = in_flight.validating | in_flight.loading
     work = LayerWork(
         validate=[s for s in plan.pending if s.status is LayerStatus.TO_VALIDATE and s.version not in busy]
     )
     first = plan.next_to_load()
+    if first is not None and not in_flight.loading and first in work.validate:
+        work.validate.remove(first)
+        work.load, work.validate_first = first, True
+        return work
     if first is None:
         work.waiting = "every registered layer is loaded" + (
             f" ({len(plan.refused)} refused: older than the last loaded layer)" if plan.refused else ""

@@ -25,6 +25,7 @@ from assets.layer_schedule import monthly_layer_schedule
 from assets.loaded_layer import loaded_layer
 from assets.partitions import LAYERS
 from assets.raw_layer import raw_layer
+from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
 from resources.database import DatabaseResource
 from tests.support.dagster_values import step_error
@@ -48,7 +49,11 @@ def exports(resources: dict, tmp_path: Path) -> MonthlyExports:
 
 
 def _run(resources: dict, instance: DagsterInstance, job: str, version: str):
-    selection = {"validate_layer_job": [raw_layer], "load_layer_job": [loaded_layer]}[job]
+    selection = {
+        "validate_layer_job": [raw_layer],
+        "load_layer_job": [loaded_layer],
+        "layer_job": [raw_layer, loaded_layer],
+    }[job]
     result = materialize(
         [raw_layer, loaded_layer],
         selection=selection,
@@ -77,24 +82,28 @@ def test_layers_load_in_version_order_whichever_validation_ends_first(resources,
             print(
                 f"\nlayer-sensor tick, 3 layers registered: {(time.perf_counter() - started) * 1000:.0f} ms"
             )
+        # the next to load, never validated, is validated and loaded by one run; the others validate
         assert [(job, version) for job, version, _ in asked] == [
-            ("validate_layer_job", version) for version in first_month
+            ("validate_layer_job", "2017-12"),
+            ("validate_layer_job", "2018-01"),
+            ("layer_job", "2017-11"),
         ]
         # the small later layers validate first; the large first one is still on its way
         for version in reversed(first_month[1:]):
             _run(resources, instance, "validate_layer_job", version)
         create_run_for_test(
             instance,
-            job_name="validate_layer_job",
+            job_name="layer_job",
             status=DagsterRunStatus.STARTED,
             tags={"dagster/partition": "2017-11"},
         )
         waiting = tick_layers(resources, instance)
-        assert "2017-11 is being validated" in skip_message(waiting)
-        _run(resources, instance, "validate_layer_job", "2017-11")
+        assert "load of 2017-11 is on its way" in skip_message(waiting)
         for run in instance.get_runs():
             if run.status is DagsterRunStatus.STARTED:
                 instance.report_run_canceled(run)
+        # the run did not happen: validated by hand, 2017-11 is asked for as a load of its own
+        _run(resources, instance, "validate_layer_job", "2017-11")
         loads = []
         for _ in first_month:
             pairs = [(job, version) for job, version, _ in requested(tick_layers(resources, instance))]
@@ -110,13 +119,9 @@ def test_layers_load_in_version_order_whichever_validation_ends_first(resources,
         # next month: every earlier layer again plus one new; only the new one is validated and loaded
         assert run_registration(resources, exports.second, instance).success
         assert [(j, v) for j, v, _ in requested(tick_layers(resources, instance))] == [
-            ("validate_layer_job", "2018-02")
-        ]
-        _run(resources, instance, "validate_layer_job", "2018-02")
-        assert [(j, v) for j, v, _ in requested(tick_layers(resources, instance))] == [
-            ("load_layer_job", "2018-02")
-        ]
-        _run(resources, instance, "load_layer_job", "2018-02")
+            ("layer_job", "2018-02")
+        ]  # one run validates and loads the month's new layer: no second run, no second tick
+        _run(resources, instance, "layer_job", "2018-02")
         assert instance.get_dynamic_partitions(LAYERS) == exports.versions
     with resources["database"].connect() as conn:
         assert_final_state(conn, exports.expected)
@@ -236,3 +241,43 @@ def test_passport_overview_materializes_with_each_load(resources, exports) -> No
             rows = conn.execute("SELECT count(*) FROM passport_overview").fetchone()[0]
         assert overview.metadata["rows"].value == rows > 0
         assert overview.metadata["inserted"].value > 0 and overview.metadata["layer"].value == "2017-11"
+
+
+def test_a_layer_validated_and_loaded_in_one_run_stops_at_its_analyst_errors(resources, tmp_path) -> None:
+    """The sensor's one run for the next layer: the blocking check stops the load, nothing is
+    written, and the layer is not asked for again until someone fixes it."""
+    write_sample(tmp_path / "dirty", seed=4, passports=40, layers=2, dirty=True)
+    with resources["database"].connect() as conn:
+        seed(conn, tmp_path / "dirty" / "reference")
+        seeded = conn.execute("SELECT count(*) FROM passport").fetchone()[0]
+    with DagsterInstance.ephemeral() as instance:
+        assert run_registration(resources, tmp_path / "dirty" / "export.json", instance).success
+        asked = [(j, v) for j, v, _ in requested(tick_layers(resources, instance))]
+        assert asked == [("validate_layer_job", "2026-02"), ("layer_job", "2026-01")]
+        run = materialize(
+            [raw_layer, loaded_layer],
+            partition_key="2026-01",
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )
+        assert not run.success
+        assert run.asset_materializations_for_node("loaded_layer") == []
+        [check] = run.get_asset_check_evaluations()
+        assert check.check_name == "layer_is_valid" and not check.passed
+        assert _loaded(resources) == []
+        materialize(
+            [raw_layer, loaded_layer],
+            selection=[raw_layer],
+            partition_key="2026-02",
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )  # dirty too; once validated, nothing is left to ask for
+        assert "layer 2026-01 has analyst errors" in skip_message(tick_layers(resources, instance))
+    with resources["database"].connect() as conn:
+        assert conn.execute("SELECT count(*) FROM passport").fetchone()[0] == seeded
+        assert (
+            conn.execute("SELECT count(*) FROM passport_history WHERE report_id IS NOT NULL").fetchone()[0]
+            == 0
+        )

@@ -292,10 +292,9 @@ def test_dropped_exports_load_by_themselves_in_order_and_the_ui_shows_each_layer
                 )
                 wait_until("month 2's runs finished", lambda: _all_finished(instance), instance, log)
                 assert _runs_since(instance, month_one) == [
-                    ("load_layer_job", "2018-02"),
+                    ("layer_job", "2018-02"),
                     ("register_export_job", None),
-                    ("validate_layer_job", "2018-02"),
-                ]  # only the new layer
+                ]  # only the new layer, validated and loaded by one run
                 month_two = {run.run_id for run in instance.get_runs()}
                 print(f"month 2 (one new layer) loaded {time.monotonic() - started:.0f} s after start")
 
@@ -318,7 +317,7 @@ def test_dropped_exports_load_by_themselves_in_order_and_the_ui_shows_each_layer
                     for run in instance.get_runs()
                     if run.status is DagsterRunStatus.FAILURE
                 ]
-                assert failed == [("validate_layer_job", "2018-03")]  # the analyst error, nothing else
+                assert failed == [("layer_job", "2018-03")]  # the analyst error stopped it, nothing else
 
                 raw, loaded = partition_view(port, "raw_layer"), partition_view(port, "loaded_layer")
                 assert sorted(raw["partitions"]["materializedPartitions"]) == versions[:4] + ["2018-04"]

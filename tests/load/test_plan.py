@@ -42,11 +42,16 @@ def test_older_history_registered_late_is_refused_and_holds_no_later_layer_back(
     )
     register(conn, tmp_path / "first.json", home)
     conn.commit()
-    assert next_work(layer_plan(conn), InFlight()).validate[0].version == "2026-01"
+    fresh = next_work(layer_plan(conn), InFlight())  # the next to load, never validated: both in one run
+    assert fresh.load is not None and fresh.load.version == "2026-01" and fresh.validate_first
+    assert fresh.validate == []
+    loading = next_work(layer_plan(conn), InFlight(loading=frozenset({"2025-11"})))
+    assert loading.load is None and [s.version for s in loading.validate] == ["2026-01"]
     assert validate_registered(conn, registered_layer(conn, "2026-01")).valid
     conn.commit()
     work = next_work(layer_plan(conn), InFlight())
     assert work.load is not None and work.load.version == "2026-01" and work.validate == []
+    assert not work.validate_first
     assert next_work(layer_plan(conn), InFlight(loading=frozenset({"2026-01"}))).load is None
     conn.rollback()
     load_layer(conn, "2026-01")
@@ -62,7 +67,9 @@ def test_older_history_registered_late_is_refused_and_holds_no_later_layer_back(
     conn.rollback()
     [refused] = plan.refused
     assert "older than the loaded layer 2026-01 and was never loaded" in refused.reason
-    assert [s.version for s in next_work(plan, InFlight()).validate] == ["2026-02"]
+    after_refused = next_work(plan, InFlight())  # the refused layer is not the next to load
+    assert after_refused.load is not None and after_refused.load.version == "2026-02"
+    assert after_refused.validate_first and after_refused.validate == []
     with pytest.raises(LoadRefused, match="older than the loaded layer 2026-01"):
         load_layer(conn, "2025-12")  # the engine refuses it too, whatever launched it
     conn.rollback()
