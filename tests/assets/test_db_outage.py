@@ -181,8 +181,8 @@ def test_sensors_and_schedule_skip_while_the_database_is_down_and_each_layer_is_
         asked = [request for _ in range(3) for request in requested(tick_layers(resources, instance))]
         # the same request each tick, under one run key per layer and content: Dagster launches it once
         assert sorted(set(asked)) == [
-            ("validate_layer_job", "2026-01", asked[0][2]),
-            ("validate_layer_job", "2026-02", asked[1][2]),
+            ("layer_job", "2026-01", asked[1][2]),  # the next to load: validated and loaded in one run
+            ("validate_layer_job", "2026-02", asked[0][2]),
         ]
         assert len({key for _, _, key in asked}) == 2
         # A drop tick whose cursor was lost asks again under the same run key (Dagster skips it), and
