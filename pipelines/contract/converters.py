@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, Protocol
 
 from pipelines.contract.analyst_errors import Blank, ErrorCode, Invalid
@@ -33,6 +33,7 @@ Converter = Callable[[object], str]
 
 CACHE_LIMIT: Final = 500_000  # distinct spellings kept per cache; cleared when exceeded
 MONEY_INTEGER_DIGITS: Final = 12  # numeric(14, 2)
+MONEY_SCALE: Final = 2
 _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL: Final = re.compile(r"\s*([+-]?)([0-9]*)(?:[.,]([0-9]+))?\s*")
 
@@ -123,9 +124,17 @@ def _via_decimal(value: float, shown: str) -> str:
 
 
 def money(value: object) -> str:
-    """A decimal that fits numeric(14, 2): cost is ``"1234.50"`` as text."""
+    """A decimal that fits numeric(14, 2): cost is ``"1234.50"`` as text.
+
+    PostgreSQL rounds to the column's two decimals (half away from zero) before it checks the
+    size, so 999999999999.995 becomes 1000000000000.00 and would fail the load's COPY: the
+    integer digits are counted after that rounding."""
     shown = decimal(value)
-    if len(shown.lstrip("-").split(".")[0]) > MONEY_INTEGER_DIGITS:
+    whole, _, fraction = shown.lstrip("-").partition(".")
+    if len(fraction) > MONEY_SCALE:
+        rounded = Decimal(shown).quantize(Decimal(1).scaleb(-MONEY_SCALE), rounding=ROUND_HALF_UP)
+        whole = format(abs(rounded), "f").partition(".")[0]
+    if len(whole) > MONEY_INTEGER_DIGITS:
         raise Invalid(ErrorCode.CANT_PARSE, f"{value!r} is too large for an amount")
     return shown
 

@@ -46,8 +46,11 @@ class MappedFiles:
         for table, path in self.paths.items():
             handle = open(path, "w", newline="", encoding="utf-8", buffering=BUFFER)
             self._files[table] = handle
-            # QUOTE_MINIMAL quotes text holding a comma, quote or line break; None is an empty field.
-            self._writers[table] = csv.writer(handle, lineterminator="\n").writerow
+            # QUOTE_MINIMAL quotes text holding a comma, a quote or a character of the line
+            # terminator; None is an empty field. The terminator is \r\n so that a lone carriage
+            # return in text (an old Mac editor's line break) is quoted too: with \n alone it
+            # went out bare and COPY read it as the end of the row.
+            self._writers[table] = csv.writer(handle, lineterminator="\r\n").writerow
         return self
 
     def writer(self, table: str) -> RowWriter:

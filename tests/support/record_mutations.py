@@ -102,6 +102,10 @@ values = st.one_of(
             "Infinity",
             "-0",
             "1e400",
+            "a\rb",  # an old Mac editor's line break
+            "line\r\nbreak",  # a Windows editor's
+            "999999999999.995",  # rounds past numeric(14, 2)
+            999999999999.995,
         ]
     ),
     st.lists(text, max_size=3),

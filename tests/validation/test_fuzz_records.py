@@ -208,3 +208,49 @@ def test_sql_looking_strings_are_stored_verbatim(
     finally:
         _drop(server_url, name)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_carriage_returns_are_stored_verbatim(server_url: str, seeded: str, reference: dict) -> None:
+    """Text typed in an old Mac editor (a lone \\r) or a Windows one (\\r\\n) loads as sent."""
+    report = copy.deepcopy(reference["report"])
+    report["name"], report["region"] = "Old\rbridge", "North\r\nSide"
+    report["signs"][0]["condition"] = "worn\rout"
+    name = f"fuzz_{uuid.uuid4().hex[:12]}"
+    root = Path(tempfile.mkdtemp(prefix="strata-fuzz-"))
+    _create(server_url, name, seeded)
+    try:
+        export = root / "export.json"
+        _write_export(export, report)
+        with connect(with_database(server_url, name)) as conn:
+            register(conn, export, StrataHome(root / "home"))
+            assert validate_registered(conn, registered_layer(conn, VERSION)).valid
+            conn.commit()
+            load_layer(conn, VERSION)
+            row = conn.execute(
+                "SELECT name, region FROM passport WHERE ext_id = %s", (report["id"],)
+            ).fetchone()
+            assert row == ("Old\rbridge", "North\r\nSide")
+            sign = conn.execute("SELECT condition FROM sign WHERE ext_id = %s", (report["signs"][0]["id"],))
+            assert sign.fetchone() == ("worn\rout",)
+    finally:
+        _drop(server_url, name)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("cost", ["999999999999.995", 999999999999.995, "-999999999999.999"])
+def test_an_amount_that_rounds_past_its_column_is_an_analyst_error(
+    server_url: str, seeded: str, reference: dict, cost: object
+) -> None:
+    """numeric(14, 2) rounds before it checks the size: the layer is refused with the record's
+    cant_parse, not failed by the load's COPY."""
+    report = _mutate(reference["report"], ("maintenance", 0, "cost"), cost)
+    errors, imported = _run(server_url, seeded, report)
+    assert not isinstance(errors, ExportFormatError)
+    assert [(str(e.code), e.field) for e in errors] == [("cant_parse", "cost")], errors
+    assert imported[0] == 0
+
+
+def test_the_largest_amount_that_fits_loads(server_url: str, seeded: str, reference: dict) -> None:
+    report = _mutate(reference["report"], ("maintenance", 0, "cost"), "999999999999.994")
+    errors, imported = _run(server_url, seeded, report)
+    assert errors == [] and imported[0] == 1
