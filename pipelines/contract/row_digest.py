@@ -19,7 +19,7 @@ ASCII ones: Python's ``str.isspace`` is Unicode's and would be wrong), and insid
   unquoted, which COPY reads as NULL, so an empty string digests as NULL here too);
 - ``bigint``: the cell is ``str(int)`` of an id (lookups), which is int8out's text;
 - ``date``: the cell is ``converters.iso_date``'s ``YYYY-MM-DD`` of a real day, years 1-9999,
-  which is date_out's text under DateStyle ISO (the server's default, and the loader's);
+  which is date_out's text under DateStyle ISO (the server's default; ``check_server``);
 - ``numeric``: ``converters.decimal`` writes no exponent, no leading zeros, no ``-0``, so
   numeric_in keeps exactly the digits written and numeric_out prints them back;
 - ``numeric(p,s)``: the value rounded to ``s`` decimals half away from zero, printed with
@@ -27,7 +27,8 @@ ASCII ones: Python's ``str.isspace`` is Unicode's and would be wrong), and insid
 
 These never need quotes (digits, ``-`` and ``.`` only), so only text is scanned.
 tests/contract/test_row_digest.py proves each case against a real server; any other type
-is refused here, so a migration that adds one fails validation instead of drifting.
+is refused here, so a migration that adds one fails validation instead of drifting, and so
+is a server whose encoding or DateStyle would change PostgreSQL's text (``check_server``).
 """
 
 from __future__ import annotations
@@ -36,18 +37,20 @@ import re
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from hashlib import md5
-from typing import Final
+from typing import Any, Final
 
 import psycopg
 
 from pipelines.contract.declarations import Entity, MappedColumn
+from pipelines.core.exceptions import TerminalError
+from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 
 DIGEST_COLUMN: Final = "digest"
 DIGEST_TYPE: Final = "uuid"
 CACHE_LIMIT: Final = 200_000  # distinct amounts kept per numeric(p,s) column; cleared when exceeded
 Format = Callable[[str], str]
-Digest = Callable[[Sequence[object]], str]
+Digest = Callable[[Sequence[Any]], str]
 
 _QUOTED: Final = re.compile(r'[",\\() \t\n\r\x0b\x0c]')  # record_out's test; isspace in the C sense
 _SCALED: Final = re.compile(r"numeric\(([0-9]+),([0-9]+)\)")
@@ -63,6 +66,19 @@ def read_stage_types(conn: psycopg.Connection, entity: Entity) -> dict[str, str]
     """The raw staging table's column types for ``entity``, from the catalog (``format_type``)."""
     target: dict[str, str] = dict(conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall())
     return stage_types(entity.mapped_columns, target)
+
+
+def check_server(conn: psycopg.Connection) -> None:
+    """Refuse a server whose settings would make PostgreSQL's digest differ from this module's:
+    md5 hashes the text in the server's encoding (here: UTF-8), and date_out follows DateStyle."""
+    encoding, datestyle = one_row(
+        conn, "SELECT current_setting('server_encoding'), current_setting('DateStyle')"
+    )
+    if encoding != "UTF8" or not str(datestyle).startswith("ISO"):
+        raise TerminalError(
+            f"the server has server_encoding {encoding} and DateStyle {datestyle}: the import digests "
+            "are computed for UTF8 and ISO dates (pipelines/contract/row_digest.py)"
+        )
 
 
 def data_columns(entity: Entity) -> tuple[str, ...]:
@@ -126,16 +142,11 @@ def row_digest(entity: Entity, types: dict[str, str]) -> Digest:
     columns = entity.columns
     plan = tuple((columns.index(c), field_format(types[c])) for c in data_columns(entity))
 
-    def digest(row: Sequence[object]) -> str:
-        fields = []
-        for at, shown in plan:
-            value = row[at]
-            if not value:  # None, or "" which COPY reads back as NULL
-                fields.append("")
-            elif shown is None:
-                fields.append(value)  # type: ignore[arg-type]
-            else:
-                fields.append(shown(value))  # type: ignore[arg-type]
+    def digest(row: Sequence[Any]) -> str:  # the cells: str, or None for NULL
+        fields = [
+            "" if not (cell := row[at]) else cell if shown is None else shown(cell)  # "" is NULL too
+            for at, shown in plan
+        ]
         return uuid_text("(" + ",".join(fields) + ")")
 
     return digest

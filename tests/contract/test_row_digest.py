@@ -22,7 +22,8 @@ from psycopg import sql
 from pipelines.contract.analyst_errors import Blank, Invalid
 from pipelines.contract.converters import Converter, decimal, iso_date, money, text
 from pipelines.contract.declarations import Entity, Field
-from pipelines.contract.row_digest import field_format, quote_text, row_digest
+from pipelines.contract.row_digest import check_server, field_format, quote_text, row_digest
+from pipelines.core.exceptions import TerminalError
 from pipelines.db.connection import one_row
 
 # One column of every staging type the declarations use; ext_id first, as in every entity.
@@ -173,3 +174,10 @@ def test_record_out_quoting_by_hand() -> None:
 def test_an_unknown_column_type_is_refused() -> None:
     with pytest.raises(ValueError, match="no digest rule for column type 'boolean'"):
         field_format("boolean")
+
+
+def test_a_server_printing_dates_otherwise_is_refused(conn: psycopg.Connection) -> None:
+    check_server(conn)  # the test server: UTF8, DateStyle ISO
+    conn.execute("SET DateStyle = 'German, DMY'")
+    with pytest.raises(TerminalError, match="DateStyle German, DMY"):
+        check_server(conn)
