@@ -47,7 +47,7 @@ from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
 
 DIGEST_COLUMN: Final = "digest"
-DIGEST_TYPE: Final = "uuid"
+DIGEST_TYPE: Final = "uuid"  # the CSV holds md5's 32 hex digits, which uuid_in reads
 CACHE_LIMIT: Final = 200_000  # distinct amounts kept per numeric(p,s) column; cleared when exceeded
 Format = Callable[[str], str]
 Digest = Callable[[Sequence[Any]], str]
@@ -93,8 +93,10 @@ def digest_types(entity: Entity, types: dict[str, str]) -> list[str]:
 
 def quote_text(value: str) -> str:
     """One text field as record_out writes it (the value is not empty: that is NULL here)."""
-    if _QUOTED.search(value) is None:
-        return value
+    return value if _QUOTED.search(value) is None else _in_quotes(value)
+
+
+def _in_quotes(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '""') + '"'
 
 
@@ -131,22 +133,32 @@ def field_format(stage_type: str) -> Format | None:
     )
 
 
-def uuid_text(text: str) -> str:
-    """``md5(text)::uuid`` as PostgreSQL prints it (the UTF-8 bytes: the server's encoding)."""
-    h = md5(text.encode(), usedforsecurity=False).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def md5_hex(text: str) -> str:
+    """``md5(text)``'s hex (of the UTF-8 bytes: the server's encoding); COPY's uuid_in reads the
+    32 digits without hyphens as ``md5(text)::uuid``."""
+    return md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def row_digest(entity: Entity, types: dict[str, str]) -> Digest:
-    """The digest of one mapped row of ``entity`` (its cells in ``Entity.columns`` order)."""
-    columns = entity.columns
-    plan = tuple((columns.index(c), field_format(types[c])) for c in data_columns(entity))
+    """The digest of one mapped row of ``entity`` (its cells in ``Entity.columns`` order).
 
-    def digest(row: Sequence[Any]) -> str:  # the cells: str, or None for NULL
-        fields = [
-            "" if not (cell := row[at]) else cell if shown is None else shown(cell)  # "" is NULL too
-            for at, shown in plan
-        ]
-        return uuid_text("(" + ",".join(fields) + ")")
+    Millions of rows pass through here: the fields are the cells as written, then only the text
+    columns are tested for quotes and only numeric(p,s) columns are reformatted."""
+    columns = entity.columns
+    positions = tuple(columns.index(c) for c in data_columns(entity))
+    formats = [field_format(types[c]) for c in data_columns(entity)]
+    texts = tuple(i for i, f in enumerate(formats) if f is quote_text)
+    scaled = tuple((i, f) for i, f in enumerate(formats) if f is not None and f is not quote_text)
+    needs_quotes = _QUOTED.search
+
+    def digest(row: Sequence[Any]) -> str:  # the cells: str, or None for NULL ("" is NULL too)
+        fields = [row[at] or "" for at in positions]
+        for i in texts:
+            if needs_quotes(fields[i]) is not None:
+                fields[i] = _in_quotes(fields[i])
+        for i, shown in scaled:
+            if fields[i]:
+                fields[i] = shown(fields[i])
+        return md5_hex("(" + ",".join(fields) + ")")
 
     return digest
