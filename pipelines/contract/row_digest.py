@@ -48,12 +48,13 @@ from pipelines.db.sql_text import read_sql
 
 DIGEST_COLUMN: Final = "digest"
 DIGEST_TYPE: Final = "uuid"  # the CSV holds md5's 32 hex digits, which uuid_in reads
-CACHE_LIMIT: Final = 200_000  # distinct amounts kept per numeric(p,s) column; cleared when exceeded
 Format = Callable[[str], str]
 Digest = Callable[[Sequence[Any]], str]
 
 _QUOTED: Final = re.compile(r'[",\\() \t\n\r\x0b\x0c]')  # record_out's test; isspace in the C sense
 _SCALED: Final = re.compile(r"numeric\(([0-9]+),([0-9]+)\)")
+# No exponent, sign or leading zero to normalize, not a negative zero: padding is all it needs.
+_PLAIN_DECIMAL: Final = re.compile(r"(?!-0(?:\.0*)?$)-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _WIDE: Final = Context(prec=1000)  # exact quantize for any amount numeric(p,s) holds
 
 
@@ -101,20 +102,20 @@ def _in_quotes(value: str) -> str:
 
 
 def scaled_numeric(scale: int) -> Format:
-    """numeric(p, scale)'s output for a decimal cell: rounded half away from zero, ``scale`` decimals."""
-    exponent = Decimal(1).scaleb(-scale)
-    seen: dict[str, str] = {}
+    """numeric(p, scale)'s output for a decimal cell: rounded half away from zero, ``scale`` decimals.
+
+    A plain decimal with at most ``scale`` decimals (most amounts) is padded with zeros as text;
+    others (more decimals to round, a negative zero, any other spelling) go through Decimal."""
 
     def shown(value: str) -> str:
-        hit = seen.get(value)
-        if hit is None:
-            rounded = Decimal(value).quantize(exponent, ROUND_HALF_UP, _WIDE)
-            hit = format(rounded.copy_abs() if rounded.is_zero() else rounded, "f")
-            if len(seen) >= CACHE_LIMIT:
-                seen.clear()
-            seen[value] = hit
-        return hit
+        point = value.find(".")
+        decimals = 0 if point < 0 else len(value) - point - 1
+        if decimals <= scale and _PLAIN_DECIMAL.fullmatch(value) is not None:
+            return value + ("." if point < 0 and scale else "") + "0" * (scale - decimals)
+        rounded = Decimal(value).quantize(exponent, ROUND_HALF_UP, _WIDE)
+        return format(rounded.copy_abs() if rounded.is_zero() else rounded, "f")
 
+    exponent = Decimal(1).scaleb(-scale)
     return shown
 
 

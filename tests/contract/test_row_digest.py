@@ -22,7 +22,7 @@ from psycopg import sql
 from pipelines.contract.analyst_errors import Blank, Invalid
 from pipelines.contract.converters import Converter, decimal, iso_date, money, text
 from pipelines.contract.declarations import Entity, Field
-from pipelines.contract.row_digest import check_server, field_format, quote_text, row_digest
+from pipelines.contract.row_digest import check_server, field_format, quote_text, row_digest, scaled_numeric
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.connection import one_row
 
@@ -137,7 +137,23 @@ def test_every_awkward_value_alone(probe: psycopg.Connection) -> None:
     """Each awkward character and every numeric corner as the one non-NULL field of its column."""
     samples = [_copyable(v) for v in ["", *AWKWARD_VALUES, "plain", " lead", "trail ", "x" * 3000]]
     numbers = [decimal(v) for v in ["-0", "0.000", "-0.5", 1e-7, 1e22, -0.0, "00012.3400", "-" + "9" * 40]]
-    amounts = [money(v) for v in ["0.005", "-0.005", "-0.004", "2.675", "1.005", "-1.015", "999999999999.99"]]
+    amounts = [
+        money(v)
+        for v in [
+            "0.005",
+            "-0.005",
+            "-0.004",
+            "2.675",
+            "1.005",
+            "-1.015",
+            "999999999999.99",
+            "12",
+            "-7.5",
+            "0.5",
+            "-0.05",
+            "-0.001",
+        ]
+    ]
     rows: list[tuple[object, ...]] = [(v, None, None, None, None, None, v) for v in samples]
     rows += [(None, None, None, None, n, None, None) for n in numbers]
     rows += [(None, None, None, None, None, a, None) for a in amounts]
@@ -160,6 +176,19 @@ def test_postgresql_prints_the_converters_cells_unchanged(conn: psycopg.Connecti
         assert field_format(stage_type) is None
         printed = conn.execute(sql.SQL("SELECT %s::{}::text").format(sql.SQL(stage_type)), (cell,)).fetchone()
         assert printed == (cell,), (stage_type, cell)
+
+
+def test_numeric_with_scale_prints_as_postgresql_for_any_spelling(conn: psycopg.Connection) -> None:
+    """The text path (padding) and the Decimal path (rounding, other spellings) of numeric(p,s)."""
+    spellings = ["0", "-0", "-0.00", "-0.001", "007.5", "5.", ".5", "+3.1", "1e3", "-2.5e-3", "12.345",
+                 "-12.345", "12.3449", "99.995", "-99.995", "123", "-1.5", "0.05"]  # fmt: skip
+    for scale in (0, 1, 2, 4):
+        shown = scaled_numeric(scale)
+        for value in spellings:
+            printed = one_row(
+                conn, sql.SQL("SELECT %s::numeric(20,{})::text").format(sql.Literal(scale)), (value,)
+            )
+            assert shown(value) == printed[0], (scale, value)
 
 
 def test_record_out_quoting_by_hand() -> None:
