@@ -105,8 +105,10 @@ def main() -> int:
     with connect(env.strata_url) as conn:
         registered = registration.register(conn, bench.export, env.settings().home, reuse=True)
         versions = [v for (v,) in conn.execute(LAYERS, (registered.id,))][: args.layer]
+        validation: list[float] = []  # seconds per layer: the worker's share of a layer's time
         for version in versions:  # the earlier layers loaded untimed, the last one validated only
             result = validate_registered(conn, registered_layer(conn, version))
+            validation.append(result.seconds)
             conn.commit()
             if version != versions[-1]:
                 load_layer(conn, version, after_load=_refresh)
@@ -128,6 +130,10 @@ def main() -> int:
         cpu = _backend_cpu(conn) - backend
     rows = sum(c.staged for c in loaded.tables.values())
     print(f"layer {version}: {result.reports:,} reports, {rows:,} rows, {loaded.writes:,} writes")
+    shown = ", ".join(f"{s:.2f}" for s in validation)
+    print(
+        f"validation {validation[-1]:.2f} s (layers 1..{len(validation)}: {shown}; {sum(validation):.2f} s)"
+    )
     print(
         f"load {total:.2f} s, {rows / total:,.0f} rows/s; server backend CPU {cpu:.2f} s; temp_buffers {buffers}; key checks {loaded.key_checks}\n"
     )

@@ -5,7 +5,9 @@ composed with psycopg.sql.Identifier; values are bound parameters. For one entit
 ``T`` with staging table ``stage_T``:
 
 1. ``stage_T`` is made in one pass from the copied rows: each row's target id (existing
-   by ext_id, else pre-allocated from T's identity), its digest, and whether it changes.
+   by ext_id, else pre-allocated from T's identity) and whether it changes. The digest is
+   copied with the row: validation computed it (pipelines.contract.row_digest), so the load's
+   one backend no longer hashes every row.
    Pre-allocating lets one INSERT write new passports whose parents are new passports of
    the same layer, in any order: foreign keys are checked after the writes
    (``key_checks``), and each row gets exactly one history row.
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from pipelines.contract.declarations import Entity, Link, MappedColumn
+from pipelines.contract.declarations import Entity, Link
 
 BOOKKEEPING = ("id", "report_id", "auto_imported", "import_digest")
 
@@ -33,14 +35,14 @@ BOOKKEEPING = ("id", "report_id", "auto_imported", "import_digest")
 CREATE_RAW = "CREATE TEMP TABLE {raw} ({columns}) ON COMMIT DROP"
 COPY_RAW = "COPY {raw} ({columns}) FROM STDIN (FORMAT csv)"
 # One pass from the copied rows to the staging table (no UPDATE of every staged row):
-# target id (existing by ext_id, else pre-allocated from T's identity), digest of the
-# data columns, new or not, and whether the write changes the row (new or digest differs).
+# target id (existing by ext_id, else pre-allocated from T's identity), new or not, and
+# whether the write changes the row (new or digest differs; r.digest is the copied one).
 # The sequence is looked up once (an InitPlan): pg_get_serial_sequence per row scans pg_depend.
 STAGE_ENTITY = """
 CREATE TEMP TABLE {stage} ON COMMIT DROP AS
 SELECT x.*, coalesce(x.existing_id, nextval((SELECT pg_get_serial_sequence({table_name}, 'id')::regclass))) AS id,
        x.existing_id IS NULL AS is_new, x.digest IS DISTINCT FROM x.existing_digest AS changed
-FROM (SELECT r.*, t.id AS existing_id, t.import_digest AS existing_digest, md5(ROW({data})::text)::uuid AS digest
+FROM (SELECT r.*, t.id AS existing_id, t.import_digest AS existing_digest
       FROM {raw} r LEFT JOIN {table} t ON t.ext_id = r.ext_id) x"""
 SNAPSHOT_MANUAL = """
 CREATE TEMP TABLE {snapshot} ON COMMIT DROP AS
@@ -132,20 +134,13 @@ def copy_raw(raw: sql.Identifier, columns: tuple[str, ...]) -> sql.Composed:
 
 
 def stage_entity(entity: Entity) -> sql.Composed:
-    data = _ids([c for c in entity.columns if c != entity.ext_id], "r")
     return q(
         STAGE_ENTITY,
         stage=stage_of(entity.table),
         raw=raw_of(entity.table),
         table=entity.table,
         table_name=sql.Literal(entity.table),
-        data=data,
     )
-
-
-def stage_types(entity_columns: tuple[MappedColumn, ...], target: dict[str, str]) -> dict[str, str]:
-    """Mapped columns take their target column's type; ext_id references stay text."""
-    return {c.name: "text" if c.resolves else target[c.table_column] for c in entity_columns}
 
 
 def _parent_resolution(entity: Entity) -> tuple[sql.Composable, dict[str, sql.Composable]]:

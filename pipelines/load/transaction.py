@@ -20,6 +20,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
 from pipelines.contract.declarations import ENTITIES, Entity
+from pipelines.contract.row_digest import DIGEST_COLUMN, DIGEST_TYPE, digest_types, read_stage_types
 from pipelines.core import locks
 from pipelines.core.exceptions import TerminalError
 from pipelines.core.progress import Meter, Progress
@@ -174,8 +175,9 @@ def _stage_all(
 ) -> dict[str, int]:
     """Create and fill every staging table from the mapped CSV files; rows per table.
 
-    An entity's rows are copied into a raw table, then staged in one pass with their ids
-    and digests (``statements.stage_entity``); a link's rows are its staging table as copied."""
+    An entity's rows, with the digests validation computed, are copied into a raw table, then
+    staged in one pass with their ids (``statements.stage_entity``); a link's rows are its
+    staging table as copied."""
     try:
         manifest = orjson.loads((folder / "manifest.json").read_bytes())
     except FileNotFoundError:
@@ -188,19 +190,11 @@ def _stage_all(
     conn.execute(statements.STAGE_STATISTICS)
     for entity in entities:
         with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
-            target: dict[str, str] = dict(
-                conn.execute(read_sql("load/target_types"), (entity.table,)).fetchall()
-            )
+            types = read_stage_types(conn, entity)
+            _check_digest_types(folder, manifest, entity, types)
             raw = statements.raw_of(entity.table)
-            _copy(
-                conn,
-                folder,
-                manifest,
-                entity.table,
-                raw,
-                entity.columns,
-                statements.stage_types(entity.mapped_columns, target),
-            )
+            columns = (*entity.columns, DIGEST_COLUMN)
+            _copy(conn, folder, manifest, entity.table, raw, columns, types | {DIGEST_COLUMN: DIGEST_TYPE})
             staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
             conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
             conn.execute(statements.analyze_stage(entity))
@@ -228,9 +222,11 @@ def _copy(
     types: dict[str, str],
 ) -> None:
     if tuple(manifest[table]["columns"]) != columns:
+        older = DIGEST_COLUMN in columns and DIGEST_COLUMN not in manifest[table]["columns"]
+        why = " (validated by an older release, without the rows' digests)" if older else ""
         raise TerminalError(
             f"{folder}: {table}.csv has columns {manifest[table]['columns']}, the import "
-            f"declarations expect {list(columns)}: validate the layer again"
+            f"declarations expect {list(columns)}{why}: validate the layer again"
         )
     conn.execute(statements.create_raw(into, columns, types))
     with (
@@ -239,6 +235,17 @@ def _copy(
     ):
         while block := f.read(COPY_BLOCK):
             copy.write(block)
+
+
+def _check_digest_types(folder: Path, manifest: dict, entity: Entity, types: dict[str, str]) -> None:
+    """The digests were computed for the column types of validation time: a migration since then
+    that changed a type would make them differ from what PostgreSQL prints now."""
+    recorded = manifest[entity.table].get("digest_types")
+    if recorded is not None and recorded != digest_types(entity, types):
+        raise TerminalError(
+            f"{folder}: {entity.table}.csv's digests were computed for the column types {recorded}, "
+            f"the database now has {digest_types(entity, types)}: validate the layer again"
+        )
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:

@@ -6,6 +6,11 @@ without converting anything again: ``COPY t (columns) FROM STDIN (FORMAT csv)``,
 no header, an empty unquoted field is NULL. The column lists come from the import
 declarations and are repeated in ``manifest.json`` beside the files.
 
+An entity row ends with one more column, ``digest``: the row's import digest as PostgreSQL
+would compute it (pipelines.contract.row_digest), so the load's single backend does not
+hash every staged row. The manifest records the staging types it was computed for; the
+loader refuses the files when the catalog's types differ (the layer is validated again).
+
 The files are only loadable when the layer validated without errors: a cell whose
 value was an error is empty, and a duplicated record's second copy is left out.
 """
@@ -21,6 +26,7 @@ from typing import IO, Final
 import orjson
 
 from pipelines.contract.declarations import Entity
+from pipelines.contract.row_digest import DIGEST_COLUMN, Digest, digest_types, row_digest
 
 BUFFER: Final = 1 << 20
 MANIFEST: Final = "manifest.json"
@@ -30,12 +36,17 @@ RowWriter = Callable[[Sequence[object]], object]
 class MappedFiles:
     """Open CSV writers for every entity table and link table of the declarations."""
 
-    def __init__(self, folder: Path, entities: Iterable[Entity]) -> None:
+    def __init__(self, folder: Path, entities: Iterable[Entity], types: dict[str, dict[str, str]]) -> None:
+        """``types``: per entity table, its staging types (``row_digest.read_stage_types``)."""
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.columns: dict[str, tuple[str, ...]] = {}
+        self.digest_types: dict[str, list[str]] = {}
+        self.digests: dict[str, Digest] = {}
         for entity in entities:
-            self.columns[entity.table] = entity.columns
+            self.columns[entity.table] = (*entity.columns, DIGEST_COLUMN)
+            self.digest_types[entity.table] = digest_types(entity, types[entity.table])
+            self.digests[entity.table] = row_digest(entity, types[entity.table])
             for link in entity.links:
                 self.columns[link.table] = link.columns
         self.paths = {table: folder / f"{table}.csv" for table in self.columns}
@@ -64,11 +75,13 @@ class MappedFiles:
         self._files.clear()
 
     def write_manifest(self, counts: dict[str, int]) -> Path:
-        """Tables, files, column lists and row counts, for the loader and for people."""
-        manifest = {
+        """Tables, files, column lists, row counts and digest types, for the loader and for people."""
+        manifest: dict[str, dict[str, object]] = {
             table: {"file": path.name, "columns": list(self.columns[table]), "rows": counts.get(table, 0)}
             for table, path in self.paths.items()
         }
+        for table, types in self.digest_types.items():
+            manifest[table]["digest_types"] = types
         path = self.folder / MANIFEST
         path.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         return path

@@ -38,6 +38,7 @@ class _Plan:
 
     __slots__ = (
         "children",
+        "digest",
         "enclosed",
         "id_key",
         "kind",
@@ -60,6 +61,7 @@ class _Plan:
             for link in entity.links
         )
         self.write: RowWriter = files.writer(entity.table)
+        self.digest = files.digests[entity.table]
         self.seen: set[str] = set()
         self.rows = 0
         # referenced ext_id -> [(referencing ext_id, its passport ext_id, field, target entity kind)]
@@ -150,6 +152,7 @@ class RecordMapper:
                 append(None)
                 self._invalid(invalid, kind, ext, passport, label, value)
         if emit:
+            append(plan.digest(row))  # the last column: the load compares it, never computes it
             plan.write(row)
             plan.rows += 1
         for key, child in plan.children:

@@ -33,6 +33,7 @@ from pipelines.contract.analyst_errors import (
 )
 from pipelines.contract.catalog_check import check_declarations
 from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
+from pipelines.contract.row_digest import check_server, read_stage_types
 from pipelines.core.progress import Meter, Progress
 from pipelines.intake.spools import read_lines, version_of
 from pipelines.validation.lookups import read_lookups
@@ -93,8 +94,10 @@ def validate_layer(
     entities = walk(root)
     check_declarations(conn, entities)
     lookups = read_lookups(conn, vocabularies_of(entities))
+    check_server(conn)  # the digests written with the rows must be PostgreSQL's
+    types = {entity.table: read_stage_types(conn, entity) for entity in entities}
     log, unresolved = ErrorLog(version), Unresolved()
-    with MappedFiles(mapped_dir, entities) as files:
+    with MappedFiles(mapped_dir, entities, types) as files:
         mapper = RecordMapper(root, lookups, files, log, unresolved)
         reports = _single_pass(spool, mapper, log, root, meter)
         counts = mapper.counts()

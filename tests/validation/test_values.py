@@ -183,12 +183,21 @@ def test_mapped_csv_is_copy_ready(conn: psycopg.Connection, folder: Path) -> Non
     conn.execute(
         "CREATE TEMP TABLE staged (ext_id text, name text, category_id bigint, region text, "
         "parent_ext_id text, commissioned date, length_value numeric, length_unit_id bigint, "
-        "inspector_id bigint, status text)"
+        "inspector_id bigint, status text, digest uuid)"
     )
     with conn.cursor().copy("COPY staged FROM STDIN (FORMAT csv)") as copy:
         copy.write(result.mapped["passport"].read_bytes())
     row = conn.execute(
-        "SELECT name, region, commissioned::text, length_value, inspector_id FROM staged"
+        "SELECT name, region, commissioned::text, length_value, inspector_id, digest = md5(ROW(name, "
+        "category_id, region, parent_ext_id, commissioned, length_value, length_unit_id, inspector_id, "
+        "status)::text)::uuid FROM staged"
     ).fetchone()
     assert row is not None
-    assert (row[0], row[1], row[2], str(row[3]), row[4]) == (tricky, None, "1999-12-31", "0.5", None)
+    assert (row[0], row[1], row[2], str(row[3]), row[4], row[5]) == (
+        tricky,
+        None,
+        "1999-12-31",
+        "0.5",
+        None,
+        True,
+    )
