@@ -30,6 +30,7 @@ from pipelines.contract.row_digest import DIGEST_COLUMN, Digest, digest_types, r
 
 BUFFER: Final = 1 << 20
 MANIFEST: Final = "manifest.json"
+LINE_END: Final = "\r\n"  # see MappedFiles.__enter__
 RowWriter = Callable[[Sequence[object]], object]
 
 
@@ -61,7 +62,7 @@ class MappedFiles:
             # terminator; None is an empty field. The terminator is \r\n so that a lone carriage
             # return in text (an old Mac editor's line break) is quoted too: with \n alone it
             # went out bare and COPY read it as the end of the row.
-            self._writers[table] = csv.writer(handle, lineterminator="\r\n").writerow
+            self._writers[table] = csv.writer(handle, lineterminator=LINE_END).writerow
         return self
 
     def writer(self, table: str) -> RowWriter:
