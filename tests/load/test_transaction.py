@@ -16,6 +16,7 @@ from pipelines.load.order import LoadRefused
 from pipelines.load.transaction import load_layer
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
+from pipelines.validation.mapped_files import LINE_END
 from pipelines.validation.registered import registered_layer, validate_registered
 from tests.support.load_checks import IMPORTED, assert_final_state, load_export
 
@@ -124,8 +125,8 @@ def test_a_failure_anywhere_leaves_the_database_as_it_was(conn, home, sample) ->
     mapped = Path(
         conn.execute("SELECT mapped_path FROM loader_report WHERE version = %s", (versions[1],)).fetchone()[0]
     )
-    with open(mapped / "sign.csv", "a") as f:  # the last table staged: everything before it ran
-        f.write("S-broken,P-00000001,not-a-number,,\n")
+    with open(mapped / "sign.csv", "a", newline="") as f:  # the last table staged: everything before it ran
+        f.write("S-broken,P-00000001,not-a-number,,," + LINE_END)
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         _load(conn, versions[1])
     assert table_counts(conn, IMPORTED) == before
