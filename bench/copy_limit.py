@@ -5,11 +5,18 @@ schema ``bench_copy``: each table has an identity primary key and every index it
 table has (the ext_id index non-unique, since later layers re-send records; parent ids
 stay ext_ids). No parsing, no validation, no upsert, no history: only what the server
 must do to take the rows in, one COPY per table and layer, one transaction per layer.
+
+The entity files end each row with the import digest the worker computed (``digest``, for the
+load's change detection); the limit copies the data columns only, as before the worker wrote
+digests: the client drops each row's last 33 bytes (``,`` and 32 hex digits, never quoted)
+with one regular expression per block, beside the server's COPY.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +25,7 @@ from psycopg import sql
 
 from bench.environment import BenchEnv
 from pipelines.contract.declarations import ENTITIES
+from pipelines.contract.row_digest import DIGEST_COLUMN
 from pipelines.db.connection import connect
 from pipelines.db.sql_text import read_sql
 from pipelines.validation.registered import mapped_dir, registered_layer
@@ -30,6 +38,25 @@ FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum,
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 WHERE i.indrelid = %s::regclass AND NOT i.indisprimary
 GROUP BY i.indexrelid"""
+ROW_DIGEST = re.compile(rb",[0-9a-f]{32}(?=\r\n)")
+
+
+def _blocks(path: Path, digested: bool) -> Iterator[bytes]:
+    """The file's bytes; without each row's trailing digest when ``digested``."""
+    with open(path, "rb") as f:
+        if not digested:
+            while block := f.read(BLOCK):
+                yield block
+            return
+        rest = b""
+        while block := f.read(BLOCK):
+            block = rest + block
+            end = block.rfind(b"\r\n") + 2  # whole rows only; the rest waits for the next block
+            rest = block[end:] if end >= 2 else block
+            if end >= 2:
+                yield ROW_DIGEST.sub(b"", block[:end])
+        if rest:
+            yield rest
 
 
 def _tables() -> list[tuple[str, dict[str, str], dict[str, str]]]:
@@ -90,12 +117,10 @@ def copy_all(args: dict[str, Any]) -> dict[str, Any]:
                     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
                         sql.Identifier(SCHEMA, table), sql.SQL(", ").join(map(sql.Identifier, columns))
                     )
+                    digested = manifest[table]["columns"][-1:] == [DIGEST_COLUMN]
                     with conn.cursor() as cur:
-                        with (
-                            cur.copy(statement) as copy,
-                            open(Path(folder) / manifest[table]["file"], "rb") as f,
-                        ):
-                            while block := f.read(BLOCK):
+                        with cur.copy(statement) as copy:
+                            for block in _blocks(Path(folder) / manifest[table]["file"], digested):
                                 copy.write(block)
                         rows += cur.rowcount
             layers.append({"version": version, "seconds": time.perf_counter() - started, "rows": rows})
