@@ -22,7 +22,7 @@ from pipelines.core.signals import check_stop
 from pipelines.db.connection import DatabaseUrls, connect
 from pipelines.db.setup import prepare
 from pipelines.intake.registered_layers import file_layers, last_loaded, newest_layer
-from pipelines.load.overlap import validate_while_loading
+from pipelines.load.overlap import validate_while_loading, validation_worker
 from pipelines.load.plan import layer_plan
 
 if TYPE_CHECKING:
@@ -49,65 +49,69 @@ def _load(args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, view
 
     for line in end_dead_runs_here():  # before anything launches: a dead run's slot blocks loads
         print(line)
-    with connect(urls.strata) as conn:
-        registered = register(conn, Path(args.export), settings.home, reuse=True, progress=Progress.watched())
-        conn.commit()
-        layers = [
-            layer
-            for layer in file_layers(conn, registered.id)
-            if not args.through or layer.version <= args.through
-        ]
-        plan = layer_plan(conn)
-        # every pending layer, oldest first, whichever export registered it: they load in this order
-        pending_states = [s for s in plan.pending if not args.through or s.version <= args.through]
-        reports = {s.version: _reports(conn, s.version) for s in pending_states}
-    add_layer_partitions([state.version for state in plan.states])
-    if (tidied := tidy_after_commit(lambda: connect(urls.strata), settings.home)).worth_saying:
-        print(tidied.summary(), file=sys.stderr)
-    print(
-        f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
-        f"{len(layers)} layers"
-    )
-    versions = {layer.version for layer in layers}
-    for layer in layers:
-        if layer.loaded:
-            print(f"  {layer.version}: loaded already with this content, skipped")
-    for state in plan.refused:
-        if state.version in versions:
-            print(f"  {state.version}: REFUSED, not loaded: {state.reason}")
-    blocked: list[str] = []
     validate = partial(validate_run, settings.database_url, str(settings.home.root))
-    with layer_loader(settings) as run_load:
+    # the worker spawns and imports Dagster while the split runs, not after it
+    with validation_worker(view, warm=validate) as worker:
+        with connect(urls.strata) as conn:
+            registered = register(
+                conn, Path(args.export), settings.home, reuse=True, progress=Progress.watched()
+            )
+            conn.commit()
+            layers = [
+                layer
+                for layer in file_layers(conn, registered.id)
+                if not args.through or layer.version <= args.through
+            ]
+            plan = layer_plan(conn)
+            # every pending layer, oldest first, whichever export registered it: they load in this order
+            pending_states = [s for s in plan.pending if not args.through or s.version <= args.through]
+            reports = {s.version: _reports(conn, s.version) for s in pending_states}
+        add_layer_partitions([state.version for state in plan.states])
+        if (tidied := tidy_after_commit(lambda: connect(urls.strata), settings.home)).worth_saying:
+            print(tidied.summary(), file=sys.stderr)
+        print(
+            f"{'reusing' if registered.reused else 'registered'} {registered.name} as file {registered.id}: "
+            f"{len(layers)} layers"
+        )
+        versions = {layer.version for layer in layers}
+        for layer in layers:
+            if layer.loaded:
+                print(f"  {layer.version}: loaded already with this content, skipped")
+        for state in plan.refused:
+            if state.version in versions:
+                print(f"  {state.version}: REFUSED, not loaded: {state.reason}")
+        blocked: list[str] = []
+        with layer_loader(settings) as run_load:
 
-        def load_run(version: str, validated: ValidatedRun) -> LoadedRun:
-            loaded = run_load(version, validated)
-            check_stop()  # a signal during the run ended it as failed: stop here, not at the next layer
-            return loaded
+            def load_run(version: str, validated: ValidatedRun) -> LoadedRun:
+                loaded = run_load(version, validated)
+                check_stop()  # a signal during the run ended it as failed: stop here, not at the next layer
+                return loaded
 
-        # every layer is validated (analysts see every error at once); each loads once it and
-        # all before it are valid, while the next one validates (pipelines/load/overlap.py)
-        for outcome in validate_while_loading(
-            list(reports), validate, lambda v: v.passed, load_run, lambda run: run.success, progress=view
-        ):
-            version, validated, run = outcome.version, outcome.validated, outcome.loaded
-            if not validated.passed:
-                blocked.append(version)
-                print(
-                    f"  {version}: BLOCKED, {validated.errors} analyst errors "
-                    f"(see {validated.where} or `strata errors {version}`)"
-                )
-            elif run is None:
-                print(
-                    f"  {version}: {reports[version]:,} reports valid, not loaded: an earlier layer is blocked"
-                )
-            elif not run.success:
-                blocked.append(version)
-                print(f"  {version}: load FAILED ({reports[version]:,} reports valid): {run.failure}")
-            else:
-                print(
-                    f"  {version}: loaded, {reports[version]:,} reports valid, {run.writes:,} rows "
-                    f"written, {run.overwritten} manual values overwritten"
-                )
+            # every layer is validated (analysts see every error at once); each loads once it and
+            # all before it are valid, while the next one validates (pipelines/load/overlap.py)
+            for outcome in validate_while_loading(
+                list(reports), validate, lambda v: v.passed, load_run, lambda run: run.success, worker=worker
+            ):
+                version, validated, run = outcome.version, outcome.validated, outcome.loaded
+                if not validated.passed:
+                    blocked.append(version)
+                    print(
+                        f"  {version}: BLOCKED, {validated.errors} analyst errors "
+                        f"(see {validated.where} or `strata errors {version}`)"
+                    )
+                elif run is None:
+                    print(
+                        f"  {version}: {reports[version]:,} reports valid, not loaded: an earlier layer is blocked"
+                    )
+                elif not run.success:
+                    blocked.append(version)
+                    print(f"  {version}: load FAILED ({reports[version]:,} reports valid): {run.failure}")
+                else:
+                    print(
+                        f"  {version}: loaded, {reports[version]:,} reports valid, {run.writes:,} rows "
+                        f"written, {run.overwritten} manual values overwritten"
+                    )
     with connect(urls.strata) as conn:
         loaded_now = last_loaded(conn)
     print(

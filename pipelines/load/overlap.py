@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,23 +45,18 @@ class LayerOutcome(Generic[V, L]):
     loaded: L | None  # None: not loaded (blocked here or by an earlier layer)
 
 
-def validate_while_loading(
-    versions: list[str],
-    validate: Callable[[str], V],
-    valid: Callable[[V], bool],
-    load: Callable[[str, V], L],
-    loaded_ok: Callable[[L], bool] = lambda _: True,
-    progress: Every | None = None,
-) -> Iterator[LayerOutcome[V, L]]:
-    """Yield each layer's outcome in version order.
+@contextmanager
+def validation_worker(
+    progress: Every | None = None, warm: Callable[..., object] | None = None
+) -> Iterator[ProcessPoolExecutor]:
+    """The one worker process that validates layers, for ``validate_while_loading``.
 
-    ``validate`` runs in one worker process (so it must be picklable: a module-level
-    function or a ``functools.partial`` of one) and returns something small and picklable;
-    ``load`` runs in the caller's process. After a layer is invalid or its load is not
-    ``loaded_ok``, later layers are still validated but not loaded. ``progress`` receives
-    the worker's progress events (of every ``Progress.watched`` there), in this process.
+    ``warm`` (the validate callable) is sent to it at once: the process spawns and imports the
+    callable's module (Dagster and the definitions, seconds) now, e.g. while the export's split
+    runs, instead of when the first layer is submitted. ``progress`` receives the worker's
+    progress events (of every ``Progress.watched`` there), in this process.
 
-    An exception here (Ctrl-C, SIGTERM as KeyboardInterrupt) stops the worker at once: SIGTERM,
+    An exception inside (Ctrl-C, SIGTERM as KeyboardInterrupt) stops the worker at once: SIGTERM,
     which ends its validation run as failed, then SIGKILL if it is still there after
     ``STOP_WORKER_SECONDS``. The worker also gets SIGTERM if this process dies (even by SIGKILL)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
@@ -76,10 +71,40 @@ def validate_while_loading(
             )
         )
         try:
-            yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+            if warm is not None:
+                worker.submit(_received, warm)
+            yield worker
         except BaseException:
             _stop_worker(worker)
             raise
+
+
+def validate_while_loading(
+    versions: list[str],
+    validate: Callable[[str], V],
+    valid: Callable[[V], bool],
+    load: Callable[[str, V], L],
+    loaded_ok: Callable[[L], bool] = lambda _: True,
+    progress: Every | None = None,
+    worker: ProcessPoolExecutor | None = None,
+) -> Iterator[LayerOutcome[V, L]]:
+    """Yield each layer's outcome in version order.
+
+    ``validate`` runs in one worker process (so it must be picklable: a module-level
+    function or a ``functools.partial`` of one) and returns something small and picklable;
+    ``load`` runs in the caller's process. After a layer is invalid or its load is not
+    ``loaded_ok``, later layers are still validated but not loaded. ``worker`` is one started
+    earlier by ``validation_worker`` (which stops it on an exception); without it, one is
+    started here, with ``progress``."""
+    if worker is not None:
+        yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
+        return
+    with validation_worker(progress) as own:
+        yield from _in_order(own, versions, validate, valid, load, loaded_ok)
+
+
+def _received(_callable: Callable[..., object]) -> None:
+    """A no-op task: unpickling its argument in the worker imports the callable's module."""
 
 
 def _in_order(

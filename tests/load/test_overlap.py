@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pipelines.load.overlap import (
     ValidationSummary,
     validate_in_worker,
     validate_while_loading,
+    validation_worker,
 )
 from pipelines.load.transaction import load_layer
 from pipelines.sample.export import write_sample
@@ -77,3 +79,17 @@ def test_a_failed_load_stops_the_later_loads(conn, db_url, tmp_path, home) -> No
         )
     )
     assert loaded == versions[:1] and [o.validated.valid for o in outcomes] == [True, True, True]
+
+
+def test_the_worker_starts_before_its_layers_are_known(db_url: str) -> None:
+    """`strata load` starts the worker beside the split: it is up, with the validation's module
+    imported, before any layer is submitted."""
+    warm = partial(validate_in_worker, db_url)
+    with validation_worker(warm=warm) as worker:
+        deadline = time.monotonic() + 60  # bounded: a spawn and an import
+        processes = getattr(worker, "_processes", {})
+        while not processes and time.monotonic() < deadline:
+            time.sleep(0.05)
+            processes = getattr(worker, "_processes", {})
+        assert [p.is_alive() for p in processes.values()] == [True]
+        assert worker.submit(time.monotonic).result(timeout=60) > 0  # and it takes work
