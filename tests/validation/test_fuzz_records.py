@@ -17,10 +17,12 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -171,50 +173,9 @@ def test_a_mutated_record_loads_or_yields_analyst_errors(
         assert imported[0] == 1
 
 
-def test_sql_looking_strings_are_stored_verbatim(
-    server_url: str, seeded: str, reference: dict, db_url: str
-) -> None:
-    report = copy.deepcopy(reference["report"])
-    report["name"], report["region"] = SQL_LOOKING[0], SQL_LOOKING[1]
-    report["maintenance"][0]["measurements"][0]["kind"] = SQL_LOOKING[2]
-    report["id"] = "P-1'; DROP TABLE passport; --"
-    name = f"fuzz_{uuid.uuid4().hex[:12]}"
-    root = Path(tempfile.mkdtemp(prefix="strata-fuzz-"))
-    _create(server_url, name, seeded)
-    try:
-        export = root / "export.json"
-        export.write_bytes(
-            orjson.dumps(
-                {
-                    "source": "registry-portal",
-                    "exported_at": "2026-02-01T00:00:00Z",
-                    "layers": [{"version": VERSION, "released_at": "2026-02-01", "reports": [report]}],
-                }
-            )
-        )
-        with connect(with_database(server_url, name)) as conn:
-            register(conn, export, StrataHome(root / "home"))
-            assert validate_registered(conn, registered_layer(conn, VERSION)).valid
-            conn.commit()
-            load_layer(conn, VERSION)
-            row = conn.execute(
-                "SELECT ext_id, name, region FROM passport WHERE ext_id = %s", (report["id"],)
-            ).fetchone()
-            assert row == (report["id"], SQL_LOOKING[0], SQL_LOOKING[1])
-            assert conn.execute(
-                "SELECT kind FROM measurement WHERE ext_id = %s",
-                (report["maintenance"][0]["measurements"][0]["id"],),
-            ).fetchone() == (SQL_LOOKING[2],)
-    finally:
-        _drop(server_url, name)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def test_carriage_returns_are_stored_verbatim(server_url: str, seeded: str, reference: dict) -> None:
-    """Text typed in an old Mac editor (a lone \\r) or a Windows one (\\r\\n) loads as sent."""
-    report = copy.deepcopy(reference["report"])
-    report["name"], report["region"] = "Old\rbridge", "North\r\nSide"
-    report["signs"][0]["condition"] = "worn\rout"
+@contextmanager
+def _loaded_alone(server_url: str, seeded: str, report: dict) -> Iterator[psycopg.Connection]:
+    """A connection to a fresh copy of the seeded database where ``report``'s layer loaded."""
     name = f"fuzz_{uuid.uuid4().hex[:12]}"
     root = Path(tempfile.mkdtemp(prefix="strata-fuzz-"))
     _create(server_url, name, seeded)
@@ -226,15 +187,38 @@ def test_carriage_returns_are_stored_verbatim(server_url: str, seeded: str, refe
             assert validate_registered(conn, registered_layer(conn, VERSION)).valid
             conn.commit()
             load_layer(conn, VERSION)
-            row = conn.execute(
-                "SELECT name, region FROM passport WHERE ext_id = %s", (report["id"],)
-            ).fetchone()
-            assert row == ("Old\rbridge", "North\r\nSide")
-            sign = conn.execute("SELECT condition FROM sign WHERE ext_id = %s", (report["signs"][0]["id"],))
-            assert sign.fetchone() == ("worn\rout",)
+            yield conn
     finally:
         _drop(server_url, name)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_sql_looking_strings_are_stored_verbatim(server_url: str, seeded: str, reference: dict) -> None:
+    report = copy.deepcopy(reference["report"])
+    report["name"], report["region"] = SQL_LOOKING[0], SQL_LOOKING[1]
+    report["maintenance"][0]["measurements"][0]["kind"] = SQL_LOOKING[2]
+    report["id"] = "P-1'; DROP TABLE passport; --"
+    with _loaded_alone(server_url, seeded, report) as conn:
+        row = conn.execute(
+            "SELECT ext_id, name, region FROM passport WHERE ext_id = %s", (report["id"],)
+        ).fetchone()
+        assert row == (report["id"], SQL_LOOKING[0], SQL_LOOKING[1])
+        assert conn.execute(
+            "SELECT kind FROM measurement WHERE ext_id = %s",
+            (report["maintenance"][0]["measurements"][0]["id"],),
+        ).fetchone() == (SQL_LOOKING[2],)
+
+
+def test_carriage_returns_are_stored_verbatim(server_url: str, seeded: str, reference: dict) -> None:
+    """Text typed in an old Mac editor (a lone \\r) or a Windows one (\\r\\n) loads as sent."""
+    report = copy.deepcopy(reference["report"])
+    report["name"], report["region"] = "Old\rbridge", "North\r\nSide"
+    report["signs"][0]["condition"] = "worn\rout"
+    with _loaded_alone(server_url, seeded, report) as conn:
+        row = conn.execute("SELECT name, region FROM passport WHERE ext_id = %s", (report["id"],)).fetchone()
+        assert row == ("Old\rbridge", "North\r\nSide")
+        sign = conn.execute("SELECT condition FROM sign WHERE ext_id = %s", (report["signs"][0]["id"],))
+        assert sign.fetchone() == ("worn\rout",)
 
 
 @pytest.mark.parametrize("cost", ["999999999999.995", 999999999999.995, "-999999999999.999"])
