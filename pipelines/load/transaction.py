@@ -240,11 +240,11 @@ def _copy(
 def _check_digest_types(folder: Path, manifest: dict, entity: Entity, types: dict[str, str]) -> None:
     """The digests were computed for the column types of validation time: a migration since then
     that changed a type would make them differ from what PostgreSQL prints now."""
-    recorded = manifest[entity.table].get("digest_types")
-    if recorded is not None and recorded != digest_types(entity, types):
+    recorded, now = manifest[entity.table].get("digest_types"), digest_types(entity, types)
+    if recorded is not None and recorded != now:
         raise TerminalError(
             f"{folder}: {entity.table}.csv's digests were computed for the column types {recorded}, "
-            f"the database now has {digest_types(entity, types)}: validate the layer again"
+            f"the database now has {now}: validate the layer again"
         )
 
 
