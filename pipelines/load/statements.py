@@ -76,13 +76,21 @@ REMOVE_LINKS = """
 DELETE FROM {table} l USING {owner_stage} o
 WHERE l.{owner} = o.id
   AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.{owner_ext} = o.ext_id AND s.{target} = l.{target})"""
+# The links a load adds are also kept in {added} (the table's own row type), so that the key
+# checks read only them: every link of every staged owner (most of them unchanged) would lock
+# each one's parents FOR KEY SHARE again, a heap write per parent (BENCHMARKS.md).
+CREATE_ADDED = "CREATE TEMP TABLE {added} (LIKE {table}) ON COMMIT DROP"
 ADD_LINKS = """
-INSERT INTO {table} ({owner}, {target}, auto_imported, report_id)
-SELECT DISTINCT o.id, s.{target}, true, %(report_id)s::bigint FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}
-WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} = s.{target})"""
-# The rows of a table a load wrote (links: a superset, every link of a staged owner), for key checks.
+WITH added AS (
+    INSERT INTO {table} ({owner}, {target}, auto_imported, report_id)
+    SELECT DISTINCT o.id, s.{target}, true, %(report_id)s::bigint FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}
+    WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} = s.{target})
+    RETURNING *)
+INSERT INTO {added} SELECT * FROM added"""
+# The rows of a table a load wrote, for key checks: an entity's changed rows; a link table's added
+# rows (a removed link refers to nothing any more).
 WRITTEN_ENTITY_ROWS = "FROM {table} c JOIN {stage} s ON s.id = c.id AND s.changed"
-WRITTEN_LINK_ROWS = "FROM {table} c JOIN {owner_stage} s ON s.id = c.{owner}"
+WRITTEN_LINK_ROWS = "FROM {added} c"
 
 # Key checks (pipelines/load/key_checks.py): one statement per written table: one pass over its
 # written rows; per key, their distinct parent ids, and those parents locked.
@@ -107,6 +115,11 @@ class WrittenRows:
 
 def stage_of(table: str) -> sql.Identifier:
     return sql.Identifier(f"stage_{table}")
+
+
+def added_of(table: str) -> sql.Identifier:
+    """The links of ``table`` this load added (``ADD_LINKS``)."""
+    return sql.Identifier(f"added_{table}")
 
 
 def q(template: str, **names: sql.Composable | str) -> sql.Composed:
@@ -246,8 +259,13 @@ def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Compos
         owner=link.owner_column,
         owner_ext=link.owner_ext_column,
         target=link.target_column,
+        added=added_of(link.table),
     )
     return q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
+
+
+def create_added(link: Link) -> sql.Composed:
+    return q(CREATE_ADDED, added=added_of(link.table), table=link.table)
 
 
 def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
@@ -262,12 +280,7 @@ def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
         written += [
             WrittenRows(
                 link.table,
-                q(
-                    WRITTEN_LINK_ROWS,
-                    table=link.table,
-                    owner_stage=stage_of(entity.table),
-                    owner=link.owner_column,
-                ),
+                q(WRITTEN_LINK_ROWS, added=added_of(link.table)),
                 deletes=True,
             )
             for link in entity.links

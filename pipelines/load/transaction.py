@@ -208,6 +208,7 @@ def _stage_all(
                     conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types
                 )
                 conn.execute(statements.analyze_link_stage(link))
+                conn.execute(statements.create_added(link))
                 staged[link.table] = _count(conn, link.table)
     return staged
 

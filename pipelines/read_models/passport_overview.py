@@ -10,9 +10,10 @@ One refresher writes the table: the SQL function ``passport_overview_refresh(sco
 and `rebuild_passport_overview` call it. Every other write to the table is refused by
 a trigger. Manual writes to the sources (passport, maintenance, sign, category,
 profile) refresh the rows they affect in the same transaction, by statement-level
-triggers; during a layer load the loader calls `refresh_passport_overview` once with
-the passports the layer holds instead (the triggers then only follow a child moved
-away from a passport the layer does not hold). The drift check remains for what no
+triggers; during a layer load the loader calls `refresh_passport_overview` once instead,
+with the passports whose rows or maintenance records and signs the layer wrote
+(``load/touched_passports.sql``; the triggers then only follow a child moved away
+from its passport). The drift check remains for what no
 trigger sees (a restore, a superuser bypassing the guard).
 """
 

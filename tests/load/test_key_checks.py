@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import psycopg
 import pytest
+from psycopg import sql
 
 from pipelines.contract.declarations import ENTITIES
 from pipelines.core.settings import StrataHome
@@ -35,13 +36,28 @@ def first_layer(tmp_path: Path, conn: psycopg.Connection) -> str:
     return version
 
 
-def _deletable_inspector(conn: psycopg.Connection, version: str) -> int:
-    """A profile the validated layer's passports name as inspector that nothing refers to yet."""
-    folder = Path(one_row(conn, "SELECT mapped_path FROM loader_report WHERE version = %s", (version,))[0])
-    manifest = orjson.loads((folder / "manifest.json").read_bytes())["passport"]
-    at = manifest["columns"].index("inspector_id")
+def _used(folder: Path, table: str, column: str) -> set[int]:
+    """The ids a validated layer's mapped ``table`` rows hold in ``column``."""
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())[table]
+    at = manifest["columns"].index(column)
     with open(folder / manifest["file"], newline="") as f:
-        used = sorted({int(row[at]) for row in csv.reader(f) if row[at]})
+        return {int(row[at]) for row in csv.reader(f) if row[at]}
+
+
+PROFILE_KEYS = (
+    ("passport", "inspector_id"),
+    ("maintenance", "performed_by_id"),
+    ("maintenance_crew", "profile_id"),
+)
+
+
+def _deletable_profile(
+    conn: psycopg.Connection, version: str, table: str = "passport", column: str = "inspector_id"
+) -> int:
+    """A profile the validated layer names in ``table.column`` only, that nothing refers to yet."""
+    folder = Path(one_row(conn, "SELECT mapped_path FROM loader_report WHERE version = %s", (version,))[0])
+    elsewhere = set().union(*(_used(folder, t, c) for t, c in PROFILE_KEYS if (t, c) != (table, column)))
+    used = sorted(_used(folder, table, column) - elsewhere)
     for candidate in used:
         try:
             with conn.transaction():
@@ -52,31 +68,36 @@ def _deletable_inspector(conn: psycopg.Connection, version: str) -> int:
         except _TryOnly:
             conn.commit()
             return candidate
-    raise AssertionError(f"every inspector the layer names ({len(used)}) is referenced already")
+    raise AssertionError(
+        f"every profile the layer names in {table}.{column} only ({len(used)}) is referenced already"
+    )
 
 
 class _TryOnly(Exception):
     """Rolls back a trial delete."""
 
 
-def test_a_parent_deleted_after_validation_is_refused_by_name(conn, first_layer) -> None:
-    inspector = _deletable_inspector(conn, first_layer)
-    conn.execute("DELETE FROM profile WHERE id = %s", (inspector,))
+@pytest.mark.parametrize(
+    ("table", "column"), [("passport", "inspector_id"), ("maintenance_crew", "profile_id")]
+)
+def test_a_parent_deleted_after_validation_is_refused_by_name(conn, first_layer, table, column) -> None:
+    """An entity's written rows and a link table's added rows (the crew) are both checked."""
+    profile = _deletable_profile(conn, first_layer, table, column)
+    conn.execute("DELETE FROM profile WHERE id = %s", (profile,))
     conn.commit()
     before = table_counts(conn, IMPORTED)
     conn.commit()
-    with pytest.raises(
-        MissingParent, match=rf"passport\.inspector_id -> profile\.id = {inspector} refers to a row"
-    ):
+    with pytest.raises(MissingParent, match=rf"{table}\.{column} -> profile\.id = {profile} refers to a row"):
         load_layer(conn, first_layer)
     assert table_counts(conn, IMPORTED) == before
-    assert conn.execute("SELECT count(*) FROM passport WHERE inspector_id = %s", (inspector,)).fetchone() == (
-        0,
+    count = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
+        sql.Identifier(table), sql.Identifier(column)
     )
+    assert one_row(conn, count, (profile,)) == (0,)
 
 
 def test_the_load_locks_the_parents_it_refers_to_until_it_commits(conn, db_url, first_layer) -> None:
-    inspector = _deletable_inspector(conn, first_layer)
+    inspector = _deletable_profile(conn, first_layer)
     attempts: list[str] = []
     conn.commit()
 
