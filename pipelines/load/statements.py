@@ -72,10 +72,20 @@ SELECT s.id, {resolved}, s.digest, true, %(report_id)s FROM {stage} s {joins} WH
 UNRESOLVED = (
     "SELECT s.ext_id, s.{ext} FROM {stage} s {joins} WHERE s.{ext} IS NOT NULL AND {expr} IS NULL LIMIT 1"
 )
-REMOVE_LINKS = """
-DELETE FROM {table} l USING {owner_stage} o
-WHERE l.{owner} = o.id
-  AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE s.{owner_ext} = o.ext_id AND s.{target} = l.{target})"""
+# A link table's changes in one pass over the links of the staged owners (one scan of the whole
+# link table, where a DELETE ... NOT EXISTS and an INSERT ... NOT EXISTS took one each): a link
+# of a staged owner that the layer does not hold is removed (link_id, no owner_id), a staged link
+# not there yet is added (owner_id and target, no link_id).
+LINK_CHANGES = """
+CREATE TEMP TABLE {changes} ON COMMIT DROP AS
+SELECT c.id AS link_id, n.owner_id, n.target
+FROM (SELECT l.id, l.{owner} AS owner_id, l.{target} AS target
+      FROM {table} l JOIN {owner_stage} o ON o.id = l.{owner}) c
+FULL JOIN (SELECT DISTINCT o.id AS owner_id, s.{target} AS target
+           FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}) n
+       ON n.owner_id = c.owner_id AND n.target = c.target
+WHERE c.id IS NULL OR n.owner_id IS NULL"""
+REMOVE_LINKS = "DELETE FROM {table} l USING {changes} d WHERE l.id = d.link_id AND d.owner_id IS NULL"
 # The links a load adds are also kept in {added} (the table's own row type), so that the key
 # checks read only them: every link of every staged owner (most of them unchanged) would lock
 # each one's parents FOR KEY SHARE again, a heap write per parent (BENCHMARKS.md).
@@ -83,8 +93,7 @@ CREATE_ADDED = "CREATE TEMP TABLE {added} (LIKE {table}) ON COMMIT DROP"
 ADD_LINKS = """
 WITH added AS (
     INSERT INTO {table} ({owner}, {target}, auto_imported, report_id)
-    SELECT DISTINCT o.id, s.{target}, true, %(report_id)s::bigint FROM {stage} s JOIN {owner_stage} o ON o.ext_id = s.{owner_ext}
-    WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.{owner} = o.id AND l.{target} = s.{target})
+    SELECT d.owner_id, d.target, true, %(report_id)s::bigint FROM {changes} d WHERE d.link_id IS NULL
     RETURNING *)
 INSERT INTO {added} SELECT * FROM added"""
 # The rows of a table a load wrote, for key checks: an entity's changed rows; a link table's added
@@ -251,7 +260,8 @@ def report_overwrites(entity: Entity) -> sql.Composed:
     )
 
 
-def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed]:
+def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Composed, sql.Composed]:
+    """The link table's changes (a temp table), then the removal and the addition they name."""
     names: dict[str, sql.Composable | str] = dict(
         table=link.table,
         owner_stage=stage_of(owner.table),
@@ -260,8 +270,9 @@ def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Compos
         owner_ext=link.owner_ext_column,
         target=link.target_column,
         added=added_of(link.table),
+        changes=sql.Identifier(f"changes_{link.table}"),
     )
-    return q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
+    return q(LINK_CHANGES, **names), q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
 
 
 def create_added(link: Link) -> sql.Composed:

@@ -139,7 +139,8 @@ def load_layer(
             for entity in entities:
                 for link in entity.links:
                     with steps.step(f"writing {link.table}"):
-                        remove, add = statements.link_statements(link, entity)
+                        changes, remove, add = statements.link_statements(link, entity)
+                        conn.execute(changes)
                         removed = conn.execute(remove).rowcount
                         added = conn.execute(add, marks).rowcount
                     result.tables[link.table] = TableCounts(staged[link.table], added, 0, removed)
