@@ -13,7 +13,9 @@ composed with psycopg.sql.Identifier; values are bound parameters. For one entit
    (``key_checks``), and each row gets exactly one history row.
 2. Rows an analyst edited whose upstream changed are snapshotted before the update,
    so the overwritten manual values can be reported after it.
-3. UPDATE the rows whose digest differs; INSERT the new rows.
+3. UPDATE the rows whose digest differs; INSERT the new rows. Each write keeps the rows it
+   wrote in ``written_T`` (``RETURNING``), which the key checks read: neither they nor the
+   links' changes (one pass, ``LINK_CHANGES``) go over a whole target table again.
 
 The writes set ``auto_imported`` and ``report_id`` (bound ``%(report_id)s``, the layer's
 report) themselves: the row-level mark trigger is then skipped by its ``WHEN`` condition
@@ -62,13 +64,22 @@ CROSS JOIN LATERAL jsonb_each(o.manual) m
 WHERE m.key <> ALL (%(bookkeeping)s)
   AND m.value IS DISTINCT FROM o.imported_before -> m.key
   AND m.value IS DISTINCT FROM to_jsonb(t) -> m.key"""
+# Every write also keeps the rows it wrote in {written} (the table's own row type, ``CREATE_WRITTEN``):
+# the key checks read them there, not by joining the whole target table again.
+CREATE_WRITTEN = "CREATE TEMP TABLE {written} (LIKE {table}) ON COMMIT DROP"
 UPDATE_CHANGED = """
-UPDATE {table} t SET ({targets}, import_digest, auto_imported, report_id) = ({values}, r.digest, true, %(report_id)s)
-FROM (SELECT s.id, s.digest, {resolved} FROM {stage} s {joins} WHERE NOT s.is_new AND s.changed) r
-WHERE t.id = r.id AND t.import_digest IS DISTINCT FROM r.digest"""
+WITH w AS (
+    UPDATE {table} t SET ({targets}, import_digest, auto_imported, report_id) = ({values}, r.digest, true, %(report_id)s)
+    FROM (SELECT s.id, s.digest, {resolved} FROM {stage} s {joins} WHERE NOT s.is_new AND s.changed) r
+    WHERE t.id = r.id AND t.import_digest IS DISTINCT FROM r.digest
+    RETURNING t.*)
+INSERT INTO {written} SELECT * FROM w"""
 INSERT_NEW = """
-INSERT INTO {table} (id, {targets}, import_digest, auto_imported, report_id) OVERRIDING SYSTEM VALUE
-SELECT s.id, {resolved}, s.digest, true, %(report_id)s FROM {stage} s {joins} WHERE s.is_new"""
+WITH w AS (
+    INSERT INTO {table} (id, {targets}, import_digest, auto_imported, report_id) OVERRIDING SYSTEM VALUE
+    SELECT s.id, {resolved}, s.digest, true, %(report_id)s FROM {stage} s {joins} WHERE s.is_new
+    RETURNING *)
+INSERT INTO {written} SELECT * FROM w"""
 UNRESOLVED = (
     "SELECT s.ext_id, s.{ext} FROM {stage} s {joins} WHERE s.{ext} IS NOT NULL AND {expr} IS NULL LIMIT 1"
 )
@@ -86,20 +97,17 @@ FULL JOIN (SELECT DISTINCT o.id AS owner_id, s.{target} AS target
        ON n.owner_id = c.owner_id AND n.target = c.target
 WHERE c.id IS NULL OR n.owner_id IS NULL"""
 REMOVE_LINKS = "DELETE FROM {table} l USING {changes} d WHERE l.id = d.link_id AND d.owner_id IS NULL"
-# The links a load adds are also kept in {added} (the table's own row type), so that the key
-# checks read only them: every link of every staged owner (most of them unchanged) would lock
-# each one's parents FOR KEY SHARE again, a heap write per parent (BENCHMARKS.md).
-CREATE_ADDED = "CREATE TEMP TABLE {added} (LIKE {table}) ON COMMIT DROP"
+# The added links are kept in {written} too: every link of every staged owner (most of them
+# unchanged) would lock each one's parents FOR KEY SHARE again, a heap write per parent.
 ADD_LINKS = """
 WITH added AS (
     INSERT INTO {table} ({owner}, {target}, auto_imported, report_id)
     SELECT d.owner_id, d.target, true, %(report_id)s::bigint FROM {changes} d WHERE d.link_id IS NULL
     RETURNING *)
-INSERT INTO {added} SELECT * FROM added"""
-# The rows of a table a load wrote, for key checks: an entity's changed rows; a link table's added
-# rows (a removed link refers to nothing any more).
-WRITTEN_ENTITY_ROWS = "FROM {table} c JOIN {stage} s ON s.id = c.id AND s.changed"
-WRITTEN_LINK_ROWS = "FROM {added} c"
+INSERT INTO {written} SELECT * FROM added"""
+# The rows of a table a load wrote, for key checks: an entity's inserted and updated rows, a link
+# table's added ones (a removed link refers to nothing any more).
+WRITTEN_ROWS = "FROM {written} c"
 
 # Key checks (pipelines/load/key_checks.py): one statement per written table: one pass over its
 # written rows; per key, their distinct parent ids, and those parents locked.
@@ -126,9 +134,9 @@ def stage_of(table: str) -> sql.Identifier:
     return sql.Identifier(f"stage_{table}")
 
 
-def added_of(table: str) -> sql.Identifier:
-    """The links of ``table`` this load added (``ADD_LINKS``)."""
-    return sql.Identifier(f"added_{table}")
+def written_of(table: str) -> sql.Identifier:
+    """The rows of ``table`` this load wrote (inserted, updated; links added)."""
+    return sql.Identifier(f"written_{table}")
 
 
 def q(template: str, **names: sql.Composable | str) -> sql.Composed:
@@ -218,6 +226,7 @@ def update_changed(entity: Entity) -> sql.Composed:
         resolved=aliased,
         stage=stage_of(entity.table),
         joins=joins,
+        written=written_of(entity.table),
     )
 
 
@@ -230,6 +239,7 @@ def insert_new(entity: Entity) -> sql.Composed:
         resolved=sql.SQL(", ").join(items),
         stage=stage_of(entity.table),
         joins=joins,
+        written=written_of(entity.table),
     )
 
 
@@ -269,14 +279,14 @@ def link_statements(link: Link, owner: Entity) -> tuple[sql.Composed, sql.Compos
         owner=link.owner_column,
         owner_ext=link.owner_ext_column,
         target=link.target_column,
-        added=added_of(link.table),
+        written=written_of(link.table),
         changes=sql.Identifier(f"changes_{link.table}"),
     )
     return q(LINK_CHANGES, **names), q(REMOVE_LINKS, **names), q(ADD_LINKS, **names)
 
 
-def create_added(link: Link) -> sql.Composed:
-    return q(CREATE_ADDED, added=added_of(link.table), table=link.table)
+def create_written(table: str) -> sql.Composed:
+    return q(CREATE_WRITTEN, written=written_of(table), table=table)
 
 
 def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
@@ -285,13 +295,13 @@ def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
     for entity in entities:
         written.append(
             WrittenRows(
-                entity.table, q(WRITTEN_ENTITY_ROWS, table=entity.table, stage=stage_of(entity.table))
+                entity.table, q(WRITTEN_ROWS, written=written_of(entity.table))
             )
         )
         written += [
             WrittenRows(
                 link.table,
-                q(WRITTEN_LINK_ROWS, added=added_of(link.table)),
+                q(WRITTEN_ROWS, written=written_of(link.table)),
                 deletes=True,
             )
             for link in entity.links

@@ -199,6 +199,7 @@ def _stage_all(
             staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
             conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
             conn.execute(statements.analyze_stage(entity))
+            conn.execute(statements.create_written(entity.table))
         for link in entity.links:
             with steps.step(f"copying {link.table} ({manifest[link.table]['rows']:,} rows)"):
                 link_types: dict[str, str] = dict(
@@ -209,7 +210,7 @@ def _stage_all(
                     conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types
                 )
                 conn.execute(statements.analyze_link_stage(link))
-                conn.execute(statements.create_added(link))
+                conn.execute(statements.create_written(link.table))
                 staged[link.table] = _count(conn, link.table)
     return staged
 

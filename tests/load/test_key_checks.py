@@ -16,7 +16,7 @@ from pipelines.db.connection import one_row
 from pipelines.db.counts import table_counts
 from pipelines.load import statements
 from pipelines.load.key_checks import MissingParent, plan_key_checks
-from pipelines.load.transaction import load_layer
+from pipelines.load.transaction import LoadResult, load_layer
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
 from pipelines.validation.registered import registered_layer, validate_registered
@@ -141,3 +141,28 @@ def test_a_role_that_may_not_set_replica_mode_gets_the_row_by_row_checks(conn, s
     assert not plan.replica and "session_replication_role" in plan.reason
     with conn.transaction():
         assert plan_key_checks(conn, statements.written_rows(ENTITIES)).replica  # the superuser may
+
+
+def test_the_key_checks_read_every_row_the_load_wrote(conn, first_layer) -> None:
+    """What the checks read (``written_<table>``, filled by the writes themselves) is exactly what
+    the load inserted and updated, links added: a write that left its rows out would go unchecked."""
+    load_layer(conn, first_layer)
+    second = one_row(conn, "SELECT min(version) FROM loader_file_layer WHERE version > %s", (first_layer,))[0]
+    assert validate_registered(conn, registered_layer(conn, second)).valid
+    conn.commit()
+    seen: dict[str, tuple[int, int]] = {}
+
+    def count_written(c: psycopg.Connection, result: LoadResult) -> None:
+        for table, counts in result.tables.items():
+            written = sql.SQL("SELECT count(*), count(DISTINCT id) FROM {}").format(
+                statements.written_of(table)
+            )
+            seen[table] = one_row(c, written)
+            assert seen[table] == (counts.created + counts.updated,) * 2, table
+
+    result = load_layer(conn, second, after_load=count_written)
+    assert set(seen) == {e.table for e in ENTITIES} | {link.table for e in ENTITIES for link in e.links}
+    assert (
+        sum(c.updated for c in result.tables.values()) > 0
+        and sum(c.created for c in result.tables.values()) > 0
+    )
