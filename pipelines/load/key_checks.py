@@ -29,7 +29,18 @@ from psycopg import sql
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
-from pipelines.load.statements import COUNTS, FIRST_MISSING, REFERENCED, WRITTEN, WrittenRows
+from pipelines.load.statements import WrittenRows
+
+# One statement per written table: one pass over its written rows; per key, their distinct parent
+# ids, and those parents locked.
+WRITTEN = "written AS MATERIALIZED (SELECT {columns} {rows})"
+REFERENCED = "{name} AS MATERIALIZED (SELECT DISTINCT {column} AS id FROM written WHERE {column} IS NOT NULL)"
+COUNTS = """(SELECT count(*) FROM {name}),
+(SELECT count(*) FROM (SELECT 1 FROM {parent} p JOIN {name} r ON p.{parent_column} = r.id FOR KEY SHARE OF p) l)"""
+FIRST_MISSING = """
+SELECT c.{column} {rows}
+WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})
+LIMIT 1"""
 
 
 @dataclass(frozen=True)

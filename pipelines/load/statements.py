@@ -109,21 +109,10 @@ INSERT INTO {written} SELECT * FROM added"""
 # table's added ones (a removed link refers to nothing any more).
 WRITTEN_ROWS = "FROM {written} c"
 
-# Key checks (pipelines/load/key_checks.py): one statement per written table: one pass over its
-# written rows; per key, their distinct parent ids, and those parents locked.
-WRITTEN = "written AS MATERIALIZED (SELECT {columns} {rows})"
-REFERENCED = "{name} AS MATERIALIZED (SELECT DISTINCT {column} AS id FROM written WHERE {column} IS NOT NULL)"
-COUNTS = """(SELECT count(*) FROM {name}),
-(SELECT count(*) FROM (SELECT 1 FROM {parent} p JOIN {name} r ON p.{parent_column} = r.id FOR KEY SHARE OF p) l)"""
-FIRST_MISSING = """
-SELECT c.{column} {rows}
-WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})
-LIMIT 1"""
-
 
 @dataclass(frozen=True)
 class WrittenRows:
-    """A table the load writes and, as ``FROM ... c JOIN ...``, which of its rows it wrote."""
+    """A table the load writes and, as ``FROM ... c``, the rows it wrote (``WRITTEN_ROWS``)."""
 
     table: str
     rows: sql.Composable
@@ -293,11 +282,7 @@ def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
     """Every table a load writes, with the rows it may have written; links are also deleted from."""
     written: list[WrittenRows] = []
     for entity in entities:
-        written.append(
-            WrittenRows(
-                entity.table, q(WRITTEN_ROWS, written=written_of(entity.table))
-            )
-        )
+        written.append(WrittenRows(entity.table, q(WRITTEN_ROWS, written=written_of(entity.table))))
         written += [
             WrittenRows(
                 link.table,
