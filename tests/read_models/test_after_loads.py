@@ -44,3 +44,21 @@ def test_incremental_refresh_after_each_layer_equals_a_full_rebuild(
         assert conn.execute(OVERVIEW).fetchall() == incremental, layer["version"]
         conn.commit()
     assert len(incremental) == one_row(conn, "SELECT count(*) FROM passport")[0]
+
+
+def test_a_layer_loaded_again_with_nothing_to_write_refreshes_no_passport(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """The refresh follows what the load wrote: the same layer again touches no passport (and the
+    first time, only passports it wrote or whose maintenance records and signs it wrote)."""
+    expected = write_sample(tmp_path / "s", seed=8, passports=120, layers=2)
+    seed(conn, tmp_path / "s" / "reference")
+    register(conn, tmp_path / "s" / "export.json", StrataHome(tmp_path / "home").ensure())
+    conn.commit()
+    version = expected["layers"][0]["version"]
+    assert validate_registered(conn, registered_layer(conn, version)).valid
+    conn.commit()
+    first = load_layer(conn, version)
+    assert first.touched_passports and first.writes > 0
+    again = load_layer(conn, version)
+    assert again.writes == 0 and again.touched_passports == []
