@@ -9,7 +9,8 @@ INSERTs), so a statement's seconds can be split into its own work and its trigge
 timings of ``--explain`` are inflated by the per-node timing; use them for shares only.
 
 ``--layer N`` loads the layers before the N-th untimed and profiles the N-th (a layer of
-updates rather than of new rows). BENCH_PASSPORTS / BENCH_LAYERS choose the export as for ``make bench``. Not part of
+updates rather than of new rows); ``--again`` then profiles the same layer loaded once more,
+with nothing to write (what the load spends on rows it does not write; a re-materialization). BENCH_PASSPORTS / BENCH_LAYERS choose the export as for ``make bench``. Not part of
 ``make bench``: it answers "where does the time go", the bench answers "how fast".
 """
 
@@ -22,6 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +96,69 @@ def _timed(conn: psycopg.Connection, seconds: dict[str, float]) -> Iterator[None
         psycopg.Cursor.copy = original_copy  # type: ignore[method-assign]
 
 
+@dataclass
+class Profile:
+    loaded: LoadResult
+    seconds: dict[str, float]  # per statement text
+    total: float
+    cpu: float  # the server backend's CPU seconds
+    temp_buffers: str
+    notices: list[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(c.staged for c in self.loaded.tables.values())
+
+
+def _profiled_load(url: str, version: str, explain: bool) -> Profile:
+    """Load ``version`` once as loaded_layer does, every statement timed."""
+    notices: list[str] = []
+    seconds: dict[str, float] = defaultdict(float)
+    with connect(url) as conn:
+        if explain:
+            conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+            for statement in EXPLAIN_SETTINGS:
+                conn.execute(statement)
+            conn.commit()
+        buffers = str(conn.execute("SHOW temp_buffers").fetchone()[0])  # type: ignore[index]
+        backend = _backend_cpu(conn)
+        conn.commit()
+        started = time.perf_counter()
+        with _timed(conn, seconds):
+            loaded = load_layer(conn, version, after_load=_refresh)
+        total = time.perf_counter() - started
+        cpu = _backend_cpu(conn) - backend
+    return Profile(loaded, seconds, total, cpu, buffers, notices)
+
+
+def _print_profile(profile: Profile, top: int) -> None:
+    print(
+        f"load {profile.total:.2f} s, {profile.rows / profile.total:,.0f} rows/s; server backend CPU "
+        f"{profile.cpu:.2f} s; temp_buffers {profile.temp_buffers}; key checks {profile.loaded.key_checks}\n"
+    )
+    print("| statement | s | share |\n|---|---:|---:|")
+    for label, s in sorted(profile.seconds.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"| `{label}` | {s:.2f} | {s / profile.total:.0%} |")
+    if profile.notices:
+        triggers: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        for message in profile.notices:
+            for name, ms, calls in TRIGGER.findall(message):
+                triggers[name][0] += float(ms) / 1000
+                triggers[name][1] += int(calls)
+        print("\n| trigger (auto_explain, top-level and nested) | s | calls |\n|---|---:|---:|")
+        for name, (s, calls) in sorted(triggers.items(), key=lambda kv: -kv[1][0]):
+            print(f"| {name} | {s:.2f} | {calls:,} |")
+        print("\n".join(["", "auto_explain plans:", *profile.notices]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--explain", action="store_true", help="also auto_explain every statement")
     parser.add_argument("--layer", type=int, default=1, help="profile this layer (1 = the first)")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--again", action="store_true", help="then load the same layer again (nothing to write)"
+    )
     args = parser.parse_args()
     bench = ensure_export(*requested())
     env = fresh_env(bench)
@@ -112,44 +172,19 @@ def main() -> int:
             conn.commit()
             if version != versions[-1]:
                 load_layer(conn, version, after_load=_refresh)
-    notices: list[str] = []
-    seconds: dict[str, float] = defaultdict(float)
-    with connect(env.strata_url) as conn:
-        if args.explain:
-            conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
-            for statement in EXPLAIN_SETTINGS:
-                conn.execute(statement)
-            conn.commit()
-        buffers = conn.execute("SHOW temp_buffers").fetchone()[0]  # type: ignore[index]
-        backend = _backend_cpu(conn)
-        conn.commit()
-        started = time.perf_counter()
-        with _timed(conn, seconds):
-            loaded = load_layer(conn, version, after_load=_refresh)
-        total = time.perf_counter() - started
-        cpu = _backend_cpu(conn) - backend
-    rows = sum(c.staged for c in loaded.tables.values())
-    print(f"layer {version}: {result.reports:,} reports, {rows:,} rows, {loaded.writes:,} writes")
+    profile = _profiled_load(env.strata_url, version, args.explain)
+    print(
+        f"layer {version}: {result.reports:,} reports, {profile.rows:,} rows, {profile.loaded.writes:,} writes"
+    )
     shown = ", ".join(f"{s:.2f}" for s in validation)
     print(
         f"validation {validation[-1]:.2f} s (layers 1..{len(validation)}: {shown}; {sum(validation):.2f} s)"
     )
-    print(
-        f"load {total:.2f} s, {rows / total:,.0f} rows/s; server backend CPU {cpu:.2f} s; temp_buffers {buffers}; key checks {loaded.key_checks}\n"
-    )
-    print("| statement | s | share |\n|---|---:|---:|")
-    for label, s in sorted(seconds.items(), key=lambda kv: -kv[1])[: args.top]:
-        print(f"| `{label}` | {s:.2f} | {s / total:.0%} |")
-    if args.explain:
-        triggers: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-        for message in notices:
-            for name, ms, calls in TRIGGER.findall(message):
-                triggers[name][0] += float(ms) / 1000
-                triggers[name][1] += int(calls)
-        print("\n| trigger (auto_explain, top-level and nested) | s | calls |\n|---|---:|---:|")
-        for name, (s, calls) in sorted(triggers.items(), key=lambda kv: -kv[1][0]):
-            print(f"| {name} | {s:.2f} | {calls:,} |")
-        print("\n".join(["", "auto_explain plans:", *notices]))
+    _print_profile(profile, args.top)
+    if args.again:  # the same layer again: every row unchanged, what its staging and checks cost alone
+        again = _profiled_load(env.strata_url, version, args.explain)
+        print(f"\nlayer {version} loaded again: {again.loaded.writes:,} writes")
+        _print_profile(again, args.top)
     return 0
 
 
