@@ -279,7 +279,7 @@ def create_written(table: str) -> sql.Composed:
 
 
 def written_rows(entities: tuple[Entity, ...]) -> tuple[WrittenRows, ...]:
-    """Every table a load writes, with the rows it may have written; links are also deleted from."""
+    """Every table a load writes, with the rows it wrote (``written_T``); links are also deleted from."""
     written: list[WrittenRows] = []
     for entity in entities:
         written.append(WrittenRows(entity.table, q(WRITTEN_ROWS, written=written_of(entity.table))))
