@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, Protocol
 
 from pipelines.contract.analyst_errors import Blank, ErrorCode, Invalid
@@ -34,6 +34,7 @@ Converter = Callable[[object], str]
 CACHE_LIMIT: Final = 500_000  # distinct spellings kept per cache; cleared when exceeded
 MONEY_INTEGER_DIGITS: Final = 12  # numeric(14, 2)
 MONEY_SCALE: Final = 2
+_WIDE: Final = Context(prec=1000)  # exact rounding for any value a numeric(p, s) column holds
 _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL: Final = re.compile(r"\s*([+-]?)([0-9]*)(?:[.,]([0-9]+))?\s*")
 
@@ -123,17 +124,24 @@ def _via_decimal(value: float, shown: str) -> str:
     return _decimal_text(format(exact, "f"))
 
 
+def scaled_text(shown: str, scale: int) -> str:
+    """What a numeric(p, ``scale``) column holds for the decimal text ``shown``, as PostgreSQL
+    prints it: rounded to ``scale`` decimals half away from zero, never ``-0.00`` (apply_typmod,
+    round_var, make_result's zero sign). Money's size check and the import digest both use it."""
+    rounded = Decimal(shown).quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP, _WIDE)
+    return format(rounded.copy_abs() if rounded.is_zero() else rounded, "f")
+
+
 def money(value: object) -> str:
     """A decimal that fits numeric(14, 2): cost is ``"1234.50"`` as text.
 
-    PostgreSQL rounds to the column's two decimals (half away from zero) before it checks the
-    size, so 999999999999.995 becomes 1000000000000.00 and would fail the load's COPY: the
-    integer digits are counted after that rounding."""
+    PostgreSQL rounds to the column's two decimals before it checks the size, so
+    999999999999.995 becomes 1000000000000.00 and would fail the load's COPY: a value with
+    room to spare is accepted as written, one at the edge is measured after that rounding."""
     shown = decimal(value)
     whole, _, fraction = shown.lstrip("-").partition(".")
-    if len(fraction) > MONEY_SCALE:
-        rounded = Decimal(shown).quantize(Decimal(1).scaleb(-MONEY_SCALE), rounding=ROUND_HALF_UP)
-        whole = format(abs(rounded), "f").partition(".")[0]
+    if len(whole) == MONEY_INTEGER_DIGITS and len(fraction) > MONEY_SCALE:
+        whole = scaled_text(shown, MONEY_SCALE).lstrip("-").partition(".")[0]
     if len(whole) > MONEY_INTEGER_DIGITS:
         raise Invalid(ErrorCode.CANT_PARSE, f"{value!r} is too large for an amount")
     return shown

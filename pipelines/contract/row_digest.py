@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Context, Decimal
 from hashlib import md5
 from typing import Any, Final
 
 import psycopg
 
+from pipelines.contract.converters import scaled_text
 from pipelines.contract.declarations import Entity, MappedColumn
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.connection import one_row
@@ -55,7 +55,6 @@ _QUOTED: Final = re.compile(r'[",\\() \t\n\r\x0b\x0c]')  # record_out's test; is
 _SCALED: Final = re.compile(r"numeric\(([0-9]+),([0-9]+)\)")
 # No exponent, sign or leading zero to normalize, not a negative zero: padding is all it needs.
 _PLAIN_DECIMAL: Final = re.compile(r"(?!-0(?:\.0*)?$)-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-_WIDE: Final = Context(prec=1000)  # exact quantize for any amount numeric(p,s) holds
 
 
 def stage_types(entity_columns: tuple[MappedColumn, ...], target: dict[str, str]) -> dict[str, str]:
@@ -105,17 +104,16 @@ def scaled_numeric(scale: int) -> Format:
     """numeric(p, scale)'s output for a decimal cell: rounded half away from zero, ``scale`` decimals.
 
     A plain decimal with at most ``scale`` decimals (most amounts) is padded with zeros as text;
-    others (more decimals to round, a negative zero, any other spelling) go through Decimal."""
+    others (more decimals to round, a negative zero, any other spelling) go through
+    ``converters.scaled_text``, the rounding money's size check uses too."""
 
     def shown(value: str) -> str:
         point = value.find(".")
         decimals = 0 if point < 0 else len(value) - point - 1
         if decimals <= scale and _PLAIN_DECIMAL.fullmatch(value) is not None:
             return value + ("." if point < 0 and scale else "") + "0" * (scale - decimals)
-        rounded = Decimal(value).quantize(exponent, ROUND_HALF_UP, _WIDE)
-        return format(rounded.copy_abs() if rounded.is_zero() else rounded, "f")
+        return scaled_text(value, scale)
 
-    exponent = Decimal(1).scaleb(-scale)
     return shown
 
 

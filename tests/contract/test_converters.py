@@ -99,6 +99,9 @@ def test_money_fits_numeric_14_2() -> None:
     assert money("999999999999.99") == "999999999999.99"
     with pytest.raises(Invalid):
         money("1234567890123.00")
+    for rounds_past in ("999999999999.995", "1" * 40 + ".125"):  # an analyst error, not a traceback
+        with pytest.raises(Invalid):
+            money(rounds_past)
 
 
 def test_closed_values_any_case() -> None:

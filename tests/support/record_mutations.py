@@ -106,6 +106,7 @@ values = st.one_of(
             "line\r\nbreak",  # a Windows editor's
             "999999999999.995",  # rounds past numeric(14, 2)
             999999999999.995,
+            "1" * 40 + ".125",  # too large, and more digits than Decimal's default precision
         ]
     ),
     st.lists(text, max_size=3),

@@ -221,12 +221,14 @@ def test_carriage_returns_are_stored_verbatim(server_url: str, seeded: str, refe
         assert sign.fetchone() == ("worn\rout",)
 
 
-@pytest.mark.parametrize("cost", ["999999999999.995", 999999999999.995, "-999999999999.999"])
+@pytest.mark.parametrize(
+    "cost", ["999999999999.995", 999999999999.995, "-999999999999.999", "1" * 40 + ".125"]
+)
 def test_an_amount_that_rounds_past_its_column_is_an_analyst_error(
     server_url: str, seeded: str, reference: dict, cost: object
 ) -> None:
     """numeric(14, 2) rounds before it checks the size: the layer is refused with the record's
-    cant_parse, not failed by the load's COPY."""
+    cant_parse, not failed by the load's COPY (nor by the rounding itself: 40 digits)."""
     report = _mutate(reference["report"], ("maintenance", 0, "cost"), cost)
     errors, imported = _run(server_url, seeded, report)
     assert not isinstance(errors, ExportFormatError)
