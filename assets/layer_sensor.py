@@ -6,8 +6,9 @@ and for the load of the oldest pending layer once it is valid and no other load 
 layers load in version order whichever validation ends first, and a blocked layer holds back only
 the layers after it. The oldest pending layer, when nothing validated it yet and no load is on its
 way, gets one run of layer_job instead (validated, then loaded: the blocking check stops the load
-on analyst errors): a month's one new layer then needs no second run and no second tick. It also makes every registered version a partition (an export registered
-with `strata register`, or a registration run that died after its commit).
+on analyst errors): a month's one new layer then needs no second run and no second tick. It also
+makes every registered version a partition (an export registered with `strata register`, or a
+registration run that died after its commit).
 
 Run keys carry the layer's content hash: the same content is never validated or loaded twice by
 the sensor; a corrected export (new content) is. A layer the sensor validated with analyst errors

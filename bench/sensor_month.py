@@ -247,7 +247,7 @@ def table(scan: StageRun, run: StageRun) -> list[str]:
         ("… created → started (dequeue, run process start)", val["started"] - val["created"], ""),
         ("… validation run", val["seconds"], ""),
         (
-            "… validation end → load run created (0: one layer_job run does both)",
+            "… validation end → load run created (layer sensor tick; 0 when one layer_job run does both)",
             ld["created"] - val["ended"],
             "",
         ),

@@ -48,13 +48,14 @@ def exports(resources: dict, tmp_path: Path) -> MonthlyExports:
     return months
 
 
-def _run(resources: dict, instance: DagsterInstance, job: str, version: str):
+def _materialize(resources: dict, instance: DagsterInstance, job: str, version: str):
+    """What a run of ``job`` for ``version`` materializes, in process; it may fail."""
     selection = {
         "validate_layer_job": [raw_layer],
         "load_layer_job": [loaded_layer],
         "layer_job": [raw_layer, loaded_layer],
     }[job]
-    result = materialize(
+    return materialize(
         [raw_layer, loaded_layer],
         selection=selection,
         partition_key=version,
@@ -62,6 +63,10 @@ def _run(resources: dict, instance: DagsterInstance, job: str, version: str):
         resources=resources,
         raise_on_error=False,
     )
+
+
+def _run(resources: dict, instance: DagsterInstance, job: str, version: str):
+    result = _materialize(resources, instance, job, version)
     assert result.success, result.get_step_failure_events()
     return result
 
@@ -166,13 +171,7 @@ def test_a_corrected_older_layer_is_refused_at_registration_and_never_requested(
         result = tick_layers(resources, instance)
         assert "1 refused" in skip_message(result)
         # by hand from the UI it fails at once, saying why, before any validation work
-        by_hand = materialize(
-            [raw_layer, loaded_layer],
-            partition_key="2017-12",
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-        )
+        by_hand = _materialize(resources, instance, "layer_job", "2017-12")
         assert not by_hand.success
         [failure] = by_hand.get_step_failure_events()
         assert "2018-02 is loaded already" in step_error(failure).message
@@ -189,14 +188,7 @@ def test_a_load_ahead_of_its_turn_waits_for_the_earlier_layer_then_is_refused(
     with DagsterInstance.ephemeral() as instance:
         assert run_registration(resources, exports.first, instance).success
         _run(resources, instance, "validate_layer_job", "2017-12")
-        early = materialize(
-            [raw_layer, loaded_layer],
-            selection=[loaded_layer],
-            partition_key="2017-12",
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-        )
+        early = _materialize(resources, instance, "load_layer_job", "2017-12")
         assert not early.success
         retries = [e for e in early.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
         assert len(retries) == 2
@@ -254,26 +246,13 @@ def test_a_layer_validated_and_loaded_in_one_run_stops_at_its_analyst_errors(res
         assert run_registration(resources, tmp_path / "dirty" / "export.json", instance).success
         asked = [(j, v) for j, v, _ in requested(tick_layers(resources, instance))]
         assert asked == [("validate_layer_job", "2026-02"), ("layer_job", "2026-01")]
-        run = materialize(
-            [raw_layer, loaded_layer],
-            partition_key="2026-01",
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-        )
+        run = _materialize(resources, instance, "layer_job", "2026-01")
         assert not run.success
         assert run.asset_materializations_for_node("loaded_layer") == []
         [check] = run.get_asset_check_evaluations()
         assert check.check_name == "layer_is_valid" and not check.passed
         assert _loaded(resources) == []
-        materialize(
-            [raw_layer, loaded_layer],
-            selection=[raw_layer],
-            partition_key="2026-02",
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-        )  # dirty too; once validated, nothing is left to ask for
+        _materialize(resources, instance, "validate_layer_job", "2026-02")  # dirty too; then nothing to ask
         assert "layer 2026-01 has analyst errors" in skip_message(tick_layers(resources, instance))
     with resources["database"].connect() as conn:
         assert conn.execute("SELECT count(*) FROM passport").fetchone()[0] == seeded
