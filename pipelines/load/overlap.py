@@ -29,6 +29,7 @@ from pipelines.core.progress import Every
 from pipelines.core.progress_relay import relay
 from pipelines.core.signals import worker_started
 from pipelines.db.connection import connect
+from pipelines.validation.import_chain import start_chain
 from pipelines.validation.registered import registered_layer, validate_registered
 
 PARENT_POLL_SECONDS = 0.5
@@ -135,6 +136,7 @@ def _in_order(
 
 def _init_worker(parent_pid: int, relay_init: tuple[Callable[..., None], tuple[Any, ...]] | None) -> None:
     worker_started(parent_pid)
+    start_chain()  # it validates layer after layer: rows unchanged since the ones before are marked
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
     if relay_init is not None:
         function, args = relay_init

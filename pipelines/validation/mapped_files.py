@@ -34,13 +34,35 @@ LINE_END: Final = "\r\n"  # see MappedFiles.__enter__
 RowWriter = Callable[[Sequence[object]], object]
 
 
+class _CountedBytes:
+    """A file that takes text and answers each write with the bytes written (csv.writer's
+    ``writerow`` returns it): a text file answers characters, and a row's byte ranges are
+    what the load sends of it (pipelines.validation.import_chain)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._write = raw.write
+
+    def write(self, text: str) -> int:
+        data = text.encode()
+        self._write(data)
+        return len(data)
+
+
 class MappedFiles:
     """Open CSV writers for every entity table and link table of the declarations."""
 
-    def __init__(self, folder: Path, entities: Iterable[Entity], types: dict[str, dict[str, str]]) -> None:
-        """``types``: per entity table, its staging types (``row_digest.read_stage_types``)."""
+    def __init__(
+        self,
+        folder: Path,
+        entities: Iterable[Entity],
+        types: dict[str, dict[str, str]],
+        count_bytes: bool = False,
+    ) -> None:
+        """``types``: per entity table, its staging types (``row_digest.read_stage_types``).
+        ``count_bytes``: each writer returns the bytes of the row it wrote."""
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
+        self.count_bytes = count_bytes
         self.columns: dict[str, tuple[str, ...]] = {}
         self.digest_types: dict[str, list[str]] = {}
         self.digests: dict[str, Digest] = {}
@@ -51,13 +73,18 @@ class MappedFiles:
             for link in entity.links:
                 self.columns[link.table] = link.columns
         self.paths = {table: folder / f"{table}.csv" for table in self.columns}
-        self._files: dict[str, IO[str]] = {}
+        self._files: dict[str, IO[str] | IO[bytes]] = {}
         self._writers: dict[str, RowWriter] = {}
 
     def __enter__(self) -> MappedFiles:
         for table, path in self.paths.items():
-            handle = open(path, "w", newline="", encoding="utf-8", buffering=BUFFER)
-            self._files[table] = handle
+            handle: IO[str] | _CountedBytes
+            if self.count_bytes:
+                raw = open(path, "wb", buffering=BUFFER)
+                self._files[table], handle = raw, _CountedBytes(raw)
+            else:
+                handle = open(path, "w", newline="", encoding="utf-8", buffering=BUFFER)
+                self._files[table] = handle
             # QUOTE_MINIMAL quotes text holding a comma, a quote or a character of the line
             # terminator; None is an empty field. The terminator is \r\n so that a lone carriage
             # return in text (an old Mac editor's line break) is quoted too: with \n alone it
@@ -75,14 +102,17 @@ class MappedFiles:
             handle.close()
         self._files.clear()
 
-    def write_manifest(self, counts: dict[str, int]) -> Path:
-        """Tables, files, column lists, row counts and digest types, for the loader and for people."""
+    def write_manifest(self, counts: dict[str, int], staged: dict[str, int] | None = None) -> Path:
+        """Tables, files, column lists, row counts and digest types, for the loader and for people;
+        ``staged``: per table, the rows its ``<table>.staged`` ranges hold (import_chain)."""
         manifest: dict[str, dict[str, object]] = {
             table: {"file": path.name, "columns": list(self.columns[table]), "rows": counts.get(table, 0)}
             for table, path in self.paths.items()
         }
         for table, types in self.digest_types.items():
             manifest[table]["digest_types"] = types
+        for table, rows in (staged or {}).items():
+            manifest[table]["staged"] = {"file": f"{table}.staged", "rows": rows}
         path = self.folder / MANIFEST
         path.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         return path

@@ -15,6 +15,7 @@ in the same layer; pipelines.validation.parents resolves them after the pass.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any, Final
 
 from pipelines.contract.analyst_errors import Blank, ErrorCode, ErrorLog, Invalid
@@ -22,6 +23,7 @@ from pipelines.contract.converters import Converter, bind
 from pipelines.contract.declarations import Entity, Field, Nested, ParentLink
 from pipelines.validation.lookups import Lookups
 from pipelines.validation.mapped_files import MappedFiles, RowWriter
+from pipelines.validation.row_ledger import NO_ROW, RowLedger
 from pipelines.validation.unresolved import Place, Unresolved
 
 PLAIN, NESTED, REFERENCE = 0, 1, 2
@@ -89,14 +91,21 @@ class RecordMapper:
     """Maps the reports of one layer; keeps counts, ids and parent references for afterwards."""
 
     def __init__(
-        self, root: Entity, lookups: Lookups, files: MappedFiles, log: ErrorLog, unresolved: Unresolved
+        self,
+        root: Entity,
+        lookups: Lookups,
+        files: MappedFiles,
+        log: ErrorLog,
+        unresolved: Unresolved,
+        ledger: RowLedger | None = None,
     ) -> None:
+        """``ledger``: records each written row for import_chain (its files count bytes)."""
         self.root = _Plan(root, lookups, files)
-        self.log, self.unresolved = log, unresolved
+        self.log, self.unresolved, self.ledger = log, unresolved, ledger
         self.link_rows = {table: 0 for plan in self.plans() for _, _, _, table in plan.links}
 
     def map_report(self, report: Json) -> None:
-        self._map(self.root, report, None, None, True)
+        self._map(self.root, report, None, None, True, NO_ROW)
 
     def plans(self) -> list[_Plan]:
         """Every compiled entity, parents first."""
@@ -111,9 +120,12 @@ class RecordMapper:
         """Mapped rows written per table, link tables included."""
         return {plan.table: plan.rows for plan in self.plans()} | dict(self.link_rows)
 
-    def _map(self, plan: _Plan, record: Json, passport: str | None, parent: str | None, emit: bool) -> None:
+    def _map(
+        self, plan: _Plan, record: Json, passport: str | None, parent: str | None, emit: bool, parent_row: int
+    ) -> None:
         """One record and, recursively, its children and links. The plain-field loop is inlined:
-        it runs for every value of the export."""
+        it runs for every value of the export. ``parent_row``: the enclosing record's row number
+        in its table (for the ledger)."""
         kind = plan.kind
         if record.__class__ is not dict:
             self._error(
@@ -151,10 +163,15 @@ class RecordMapper:
             except Invalid as invalid:
                 append(None)
                 self._invalid(invalid, kind, ext, passport, label, value)
+        this_row, ledger = NO_ROW, self.ledger
         if emit:
-            append(plan.digest(row))  # the last column: the load compares it, never computes it
-            plan.write(row)
+            digest = plan.digest(row)
+            append(digest)  # the last column: the load compares it, never computes it
+            written = plan.write(row)
+            this_row = plan.rows
             plan.rows += 1
+            if ledger is not None:
+                ledger.entity_row(plan.table, ext, written, parent_row)  # type: ignore[arg-type]  # emit: ext is text
         for key, child in plan.children:
             items = get(key)
             if items is None:
@@ -163,11 +180,17 @@ class RecordMapper:
                 self._error(CANT_PARSE, kind, ext, passport, key, items, f"{key} must be a list")
                 continue
             for item in items:
-                self._map(child, item, passport, ext, emit)
+                self._map(child, item, passport, ext, emit, this_row)
+        targets: list[str] = []
         for key, convert, write, table in plan.links:
             names = get(key)
             if names is not None:
-                self._link(names, key, convert, write if emit else None, table, kind, ext, passport)
+                written_targets = self._link(
+                    names, key, convert, write if emit else None, table, kind, ext, passport, this_row
+                )
+                targets.extend(f"{table}:{target}" for target in written_targets)
+        if ledger is not None and emit:
+            ledger.fingerprint(plan.table, this_row, ext, digest, targets)  # type: ignore[arg-type]
 
     def _ext_id(
         self, plan: _Plan, record: dict[str, Json], passport: str | None, emit: bool
@@ -255,11 +278,13 @@ class RecordMapper:
         kind: str,
         ext: str | None,
         passport: str | None,
-    ) -> None:
-        """One link row per distinct target: two spellings of one person are one crew member."""
+        owner_row: int,
+    ) -> Iterable[str]:
+        """One link row per distinct target: two spellings of one person are one crew member.
+        Returns the targets written."""
         if names.__class__ is not list:
             self._error(CANT_PARSE, kind, ext, passport, key, names, f"{key} must be a list")
-            return
+            return ()
         targets: dict[str, None] = {}
         for name in names:
             try:
@@ -270,10 +295,15 @@ class RecordMapper:
                 self._error(REQUIRED, kind, ext, passport, key, name, f"an entry of {key} is empty")
             except Invalid as invalid:
                 self._invalid(invalid, kind, ext, passport, key, name)
-        if write is not None and ext is not None:
-            for target in targets:
-                write((ext, target))
-            self.link_rows[table] += len(targets)
+        if write is None or ext is None:
+            return ()
+        ledger = self.ledger
+        for target in targets:
+            written = write((ext, target))
+            if ledger is not None:
+                ledger.link_row(table, written, owner_row)  # type: ignore[arg-type]  # counted files
+        self.link_rows[table] += len(targets)
+        return targets
 
     def _invalid(
         self, invalid: Invalid, kind: str, ext: str | None, passport: str | None, label: str, value: Json

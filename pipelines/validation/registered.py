@@ -17,6 +17,7 @@ from pipelines.intake.registered_layers import (
     newest_layer,
 )
 from pipelines.intake.spools import passport_ids_in
+from pipelines.validation.import_chain import active_chain
 from pipelines.validation.spool_pass import ValidationResult, validate_layer
 
 
@@ -61,6 +62,7 @@ def _validate(
         version=layer.version,
         progress=progress,
         expected_reports=layer.reports,
+        chain=active_chain(),  # the validation worker's (pipelines.load.overlap), else none
     )
     with conn.transaction():
         conn.execute(

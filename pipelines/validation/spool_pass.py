@@ -36,11 +36,13 @@ from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
 from pipelines.contract.row_digest import check_server, read_stage_types
 from pipelines.core.progress import Meter, Progress
 from pipelines.intake.spools import read_lines, version_of
+from pipelines.validation.import_chain import ImportChain, new_validation, write_claim
 from pipelines.validation.lookups import read_lookups
 from pipelines.validation.mapped_files import MappedFiles
 from pipelines.validation.outcome_store import store_validation
 from pipelines.validation.parents import resolve_references
 from pipelines.validation.record_mapper import RecordMapper
+from pipelines.validation.row_ledger import RowLedger, Shape
 from pipelines.validation.unresolved import Unresolved
 
 PROGRESS_EVERY = 1023  # the meter looks at the clock every 1,024 reports (a mask: reports & 1023)
@@ -80,14 +82,38 @@ def validate_layer(
     root: Entity = ROOT,
     progress: Progress | None = None,
     expected_reports: int = 0,
+    chain: ImportChain | None = None,
 ) -> ValidationResult:
     """Validate ``spool`` (``<version>.jsonl``); write mapped CSVs to ``mapped_dir``; store the errors.
 
     ``earlier_passports``: passport ext_ids of earlier layers not loaded yet
     (``pipelines.intake.spools.earlier_passport_ids``). Commits its writes unless the
     caller holds a transaction open on ``conn``. ``progress`` hears the reports mapped of
-    ``expected_reports`` (the layer's count from the split).
+    ``expected_reports`` (the layer's count from the split). ``chain``: the layers validated
+    before this one in this process; the rows unchanged since are marked for the load to leave
+    out (pipelines.validation.import_chain), and the layer joins the chain if it is valid.
     """
+    try:
+        return _validate_layer(
+            conn, spool, mapped_dir, earlier_passports, version, root, progress, expected_reports, chain
+        )
+    except BaseException:
+        if chain is not None:
+            chain.reset()  # a layer not validated breaks the chain: what follows compares with nothing
+        raise
+
+
+def _validate_layer(
+    conn: psycopg.Connection,
+    spool: Path,
+    mapped_dir: Path,
+    earlier_passports: Collection[str],
+    version: str | None,
+    root: Entity,
+    progress: Progress | None,
+    expected_reports: int,
+    chain: ImportChain | None,
+) -> ValidationResult:
     started = time.perf_counter()
     version = version or version_of(spool)
     meter = (progress or Progress()).meter("validate", f"layer {version}", expected_reports, "reports")
@@ -97,8 +123,9 @@ def validate_layer(
     check_server(conn)  # the digests written with the rows must be PostgreSQL's
     types = {entity.table: read_stage_types(conn, entity) for entity in entities}
     log, unresolved = ErrorLog(version), Unresolved()
-    with MappedFiles(mapped_dir, entities, types) as files:
-        mapper = RecordMapper(root, lookups, files, log, unresolved)
+    ledger = RowLedger(Shape.of(entities)) if chain is not None else None
+    with MappedFiles(mapped_dir, entities, types, count_bytes=ledger is not None) as files:
+        mapper = RecordMapper(root, lookups, files, log, unresolved, ledger)
         reports = _single_pass(spool, mapper, log, root, meter)
         counts = mapper.counts()
         manifest = files.write_manifest(counts)
@@ -112,6 +139,7 @@ def validate_layer(
             conn, plan.kind, plan.references, in_layer, {"passport": earlier_passports}, kinds, log
         )
     errors = log.errors()
+    _mark_unchanged(files, counts, chain, ledger, not errors)
     meter.update(reports, f"storing {len(errors):,} analyst errors")
     report_id = store_validation(conn, version, errors, reports, {"reports": reports, **counts})
     meter.finish(f"{len(errors):,} analyst errors")
@@ -127,6 +155,26 @@ def validate_layer(
         unresolved,
         time.perf_counter() - started,
     )
+
+
+def _mark_unchanged(
+    files: MappedFiles,
+    counts: dict[str, int],
+    chain: ImportChain | None,
+    ledger: RowLedger | None,
+    valid: bool,
+) -> None:
+    """Write the layer's claim (``chain.json``, the ``.staged`` ranges) and extend the chain."""
+    validation, after, staged = new_validation(), [], {}
+    if chain is not None and ledger is not None:
+        if valid:
+            after, staged = list(chain.after), chain.left_out(ledger)
+            chain.absorb(ledger, validation)
+            if staged:
+                files.write_manifest(counts, {table: rows.rows for table, rows in staged.items()})
+        else:
+            chain.reset()  # an invalid layer does not load: the layers after it compare with nothing
+    write_claim(files.folder, validation, after, staged)
 
 
 def _single_pass(spool: Path, mapper: RecordMapper, log: ErrorLog, root: Entity, meter: Meter) -> int:
