@@ -170,8 +170,8 @@ class RecordMapper:
             written = plan.write(row)
             this_row = plan.rows
             plan.rows += 1
-            if ledger is not None:
-                ledger.entity_row(plan.table, ext, written, parent_row)  # type: ignore[arg-type]  # emit: ext is text
+            if ledger is not None:  # emit: ext is text
+                ledger.entity_row(plan.table, ext, digest, written, parent_row, bool(plan.links))  # type: ignore[arg-type]
         for key, child in plan.children:
             items = get(key)
             if items is None:
@@ -188,9 +188,10 @@ class RecordMapper:
                 written_targets = self._link(
                     names, key, convert, write if emit else None, table, kind, ext, passport, this_row
                 )
-                targets.extend(f"{table}:{target}" for target in written_targets)
-        if ledger is not None and emit:
-            ledger.fingerprint(plan.table, this_row, ext, digest, targets)  # type: ignore[arg-type]
+                if ledger is not None:
+                    targets.extend(f"{table}:{target}" for target in written_targets)
+        if ledger is not None and emit and plan.links:
+            ledger.owner_fingerprint(plan.table, this_row, ext, digest, targets)  # type: ignore[arg-type]
 
     def _ext_id(
         self, plan: _Plan, record: dict[str, Json], passport: str | None, emit: bool

@@ -58,22 +58,30 @@ class Shape:
 
 
 class RowLedger:
-    """One layer's recording; the mapper calls ``entity_row``, ``link_row`` and ``fingerprint``."""
+    """One layer's recording; the mapper calls ``entity_row``, ``link_row`` and ``owner_fingerprint``."""
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
         self.tables = {table: TableLedger() for table in (*shape.entities, *shape.owner)}
 
-    def entity_row(self, table: str, ext: str, length: int, parent_row: int) -> None:
-        """A row written; its fingerprint follows once its links are known (``fingerprint``)."""
+    def entity_row(
+        self, table: str, ext: str, digest: str, length: int, parent_row: int, owns_links: bool
+    ) -> None:
+        """A row written. An owner of links gets its fingerprint once they are known
+        (``owner_fingerprint``); any other row gets it now."""
         ledger = self.tables[table]
         ledger.lengths.append(length)
         ledger.parents.append(parent_row)
         ledger.keys.append(hash(ext) & KEY_MASK)
-        ledger.fingerprints += _UNSET
+        if owns_links:
+            ledger.fingerprints += _UNSET
+        else:
+            ledger.fingerprints += blake2b(
+                f"{ext}\x1f{digest}".encode(), digest_size=FINGERPRINT_BYTES
+            ).digest()
 
-    def fingerprint(self, table: str, row: int, ext: str, digest: str, targets: Iterable[str]) -> None:
-        """What the row's load would write: its ext_id, digest and sorted link targets."""
+    def owner_fingerprint(self, table: str, row: int, ext: str, digest: str, targets: Iterable[str]) -> None:
+        """What the owner's load would write: its ext_id, digest and sorted link targets."""
         text = "\x1f".join((ext, digest, "\x1e".join(sorted(targets))))
         at = row * FINGERPRINT_BYTES
         self.tables[table].fingerprints[at : at + FINGERPRINT_BYTES] = blake2b(
