@@ -48,14 +48,16 @@ class LayerOutcome(Generic[V, L]):
 
 @contextmanager
 def validation_worker(
-    progress: Every | None = None, warm: Callable[..., object] | None = None
+    progress: Every | None = None, warm: Callable[..., object] | None = None, chain: bool = True
 ) -> Iterator[ProcessPoolExecutor]:
     """The one worker process that validates layers, for ``validate_while_loading``.
 
     ``warm`` (the validate callable) is sent to it at once: the process spawns and imports the
     callable's module (Dagster and the definitions, seconds) now, e.g. while the export's split
     runs, instead of when the first layer is submitted. ``progress`` receives the worker's
-    progress events (of every ``Progress.watched`` there), in this process.
+    progress events (of every ``Progress.watched`` there), in this process. ``chain``: the worker
+    marks the rows unchanged since the layers it validated before, for the loads to leave out
+    (pipelines.validation.import_chain; off only to measure what that saves).
 
     An exception inside (Ctrl-C, SIGTERM as KeyboardInterrupt) stops the worker at once: SIGTERM,
     which ends its validation run as failed, then SIGKILL if it is still there after
@@ -68,7 +70,7 @@ def validation_worker(
                 max_workers=1,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(os.getpid(), relay_init),
+                initargs=(os.getpid(), relay_init, chain),
             )
         )
         try:
@@ -88,6 +90,7 @@ def validate_while_loading(
     loaded_ok: Callable[[L], bool] = lambda _: True,
     progress: Every | None = None,
     worker: ProcessPoolExecutor | None = None,
+    chain: bool = True,
 ) -> Iterator[LayerOutcome[V, L]]:
     """Yield each layer's outcome in version order.
 
@@ -96,11 +99,11 @@ def validate_while_loading(
     ``load`` runs in the caller's process. After a layer is invalid or its load is not
     ``loaded_ok``, later layers are still validated but not loaded. ``worker`` is one started
     earlier by ``validation_worker`` (which stops it on an exception); without it, one is
-    started here, with ``progress``."""
+    started here, with ``progress`` and ``chain`` (``validation_worker``)."""
     if worker is not None:
         yield from _in_order(worker, versions, validate, valid, load, loaded_ok)
         return
-    with validation_worker(progress) as own:
+    with validation_worker(progress, chain=chain) as own:
         yield from _in_order(own, versions, validate, valid, load, loaded_ok)
 
 
@@ -134,9 +137,12 @@ def _in_order(
         raise
 
 
-def _init_worker(parent_pid: int, relay_init: tuple[Callable[..., None], tuple[Any, ...]] | None) -> None:
+def _init_worker(
+    parent_pid: int, relay_init: tuple[Callable[..., None], tuple[Any, ...]] | None, chain: bool
+) -> None:
     worker_started(parent_pid)
-    start_chain()  # it validates layer after layer: rows unchanged since the ones before are marked
+    if chain:  # it validates layer after layer: rows unchanged since the ones before are marked
+        start_chain()
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
     if relay_init is not None:
         function, args = relay_init

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from pipelines.validation import import_chain
 from pipelines.validation.import_chain import CLAIM, ImportChain
 from pipelines.validation.registered import mapped_dir, registered_layer, validate_registered
 from tests.support.load_checks import assert_final_state, load_export
+from tests.support.mapped_rows import mapped_rows
 
 
 @pytest.fixture
@@ -37,18 +35,6 @@ def _registered(conn: psycopg.Connection, tmp_path: Path, layers: int) -> tuple[
     load_export(conn, tmp_path / "sample" / "export.json", home, through="0000-00")  # registers only
     conn.commit()
     return [layer["version"] for layer in expected["layers"]], expected
-
-
-def _rows(folder: Path, table: str, only_staged: bool) -> list[list[str]]:
-    manifest = orjson.loads((folder / "manifest.json").read_bytes())
-    data = (folder / manifest[table]["file"]).read_bytes()
-    staged = manifest[table].get("staged")
-    if only_staged and staged:
-        ranges = array("Q")
-        ranges.frombytes((folder / staged["file"]).read_bytes())
-        data = b"".join(data[ranges[i] : ranges[i + 1]] for i in range(0, len(ranges), 2))
-        assert len(list(csv.reader(io.StringIO(data.decode(), newline="")))) == staged["rows"]
-    return list(csv.reader(io.StringIO(data.decode(), newline="")))
 
 
 def _written_by(conn: psycopg.Connection, table: str, version: str) -> set[str]:
@@ -85,9 +71,11 @@ def test_the_rows_left_out_are_rows_the_full_load_does_not_write(conn, tmp_path,
         claim = orjson.loads((folder / CLAIM).read_bytes())
         assert claim["after"] == (chain.after[:n] if n and claim["after"] else [])
         left_out: dict[str, set[str]] = {}
-        staged_rows = {entity.table: _rows(folder, entity.table, only_staged=True) for entity in ENTITIES}
+        staged_rows = {
+            entity.table: mapped_rows(folder, entity.table, only_staged=True) for entity in ENTITIES
+        }
         for entity in ENTITIES:
-            every = {row[0] for row in _rows(folder, entity.table, only_staged=False)}
+            every = {row[0] for row in mapped_rows(folder, entity.table, only_staged=False)}
             staged = {row[0] for row in staged_rows[entity.table]}
             assert staged <= every
             left_out[entity.table] = every - staged
@@ -96,8 +84,8 @@ def test_the_rows_left_out_are_rows_the_full_load_does_not_write(conn, tmp_path,
                 parents = {row[0] for row in staged_rows[entity.enclosing.entity]}
                 assert {row[at] for row in staged_rows[entity.table]} <= parents, (version, entity.table)
         for link in LINKS:  # a link row goes with its owner
-            owners = {row[0] for row in _rows(folder, link.table, only_staged=True)}
-            every_owner = {row[0] for row in _rows(folder, link.table, only_staged=False)}
+            owners = {row[0] for row in mapped_rows(folder, link.table, only_staged=True)}
+            every_owner = {row[0] for row in mapped_rows(folder, link.table, only_staged=False)}
             assert (every_owner - owners) <= left_out["maintenance"]
         crews_before = _crews(conn, left_out["maintenance"])
         conn.rollback()
