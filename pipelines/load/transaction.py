@@ -67,6 +67,7 @@ class LoadResult:
     key_checks: str = ""  # "set-based", or "row by row (why)": see key_checks
     parents_locked: int = 0
     chain_held: bool = False  # the validation chain's unchanged rows could be left out (unchanged_rows)
+    chain: str = ""  # why they could, or could not
     rows_left_out: int = 0  # rows not copied because unchanged; counted as staged and unchanged
 
     @property
@@ -126,7 +127,7 @@ def load_layer(
         meter.update(0, claim.why)
         conn.execute(read_sql("load/begin_import"), (ready.report_id,))
         conn.execute("SET LOCAL work_mem = '256MB'")
-        result = LoadResult(version, ready.report_id, chain_held=claim.held)
+        result = LoadResult(version, ready.report_id, chain_held=claim.held, chain=claim.why)
         staged, result.rows_left_out = _stage_all(conn, ready.mapped_path, entities, steps, claim.held)
         for entity in entities:
             with steps.step(f"checking {entity.table} references"):
