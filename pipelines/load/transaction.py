@@ -30,6 +30,7 @@ from pipelines.db.sql_text import read_sql
 from pipelines.load import statements
 from pipelines.load.key_checks import check_written, plan_key_checks, row_checks_skipped
 from pipelines.load.order import check_ready
+from pipelines.load.unchanged_rows import TableRows, read_chain, record_load, table_rows
 
 AfterLoad = Callable[[psycopg.Connection, "LoadResult"], object]
 COPY_BLOCK = 1 << 20
@@ -65,6 +66,9 @@ class LoadResult:
     touched_passports: list[int] = field(default_factory=list)
     key_checks: str = ""  # "set-based", or "row by row (why)": see key_checks
     parents_locked: int = 0
+    chain_held: bool = False  # the validation chain's unchanged rows could be left out (unchanged_rows)
+    chain: str = ""  # why they could, or could not
+    rows_left_out: int = 0  # rows not copied because unchanged; counted as staged and unchanged
 
     @property
     def writes(self) -> int:
@@ -119,10 +123,12 @@ def load_layer(
         wait_for_xact_lock(conn, locks.IMPORT, "the import lock (another layer load)", waiting)
         meter.update(0, "import lock taken")
         ready = check_ready(conn, version)
+        claim = record_load(conn, ready.report_id, read_chain(ready.mapped_path))
+        meter.update(0, claim.why)
         conn.execute(read_sql("load/begin_import"), (ready.report_id,))
         conn.execute("SET LOCAL work_mem = '256MB'")
-        result = LoadResult(version, ready.report_id)
-        staged = _stage_all(conn, ready.mapped_path, entities, steps)
+        result = LoadResult(version, ready.report_id, chain_held=claim.held, chain=claim.why)
+        staged, result.rows_left_out = _stage_all(conn, ready.mapped_path, entities, steps, claim.held)
         for entity in entities:
             with steps.step(f"checking {entity.table} references"):
                 _refuse_unresolved(conn, entity, version)
@@ -167,18 +173,21 @@ def load_layer(
                 "report_id": ready.report_id,
             },
         )
-    meter.finish(f"{result.writes:,} rows written")
+    left_out = f", {result.rows_left_out:,} unchanged rows left out" if result.chain_held else ""
+    meter.finish(f"{result.writes:,} rows written{left_out}")
     return result
 
 
 def _stage_all(
-    conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...], steps: _Steps
-) -> dict[str, int]:
-    """Create and fill every staging table from the mapped CSV files; rows per table.
+    conn: psycopg.Connection, folder: Path, entities: tuple[Entity, ...], steps: _Steps, leave_out: bool
+) -> tuple[dict[str, int], int]:
+    """Create and fill every staging table from the mapped CSV files; rows per table, and the rows
+    left out of the copies (``unchanged_rows``).
 
     An entity's rows, with the digests validation computed, are copied into a raw table, then
     staged in one pass with their ids (``statements.stage_entity``); a link's rows are its
-    staging table as copied."""
+    staging table as copied. With ``leave_out`` (the chain's claim held) a table with staged
+    ranges copies only those: the rows left out count as staged and unchanged, as they would be."""
     try:
         manifest = orjson.loads((folder / "manifest.json").read_bytes())
     except FileNotFoundError:
@@ -188,31 +197,37 @@ def _stage_all(
             "to validate it again, then load it"
         ) from None
     staged: dict[str, int] = {}
+    left_out = 0
     conn.execute(statements.STAGE_STATISTICS)
     for entity in entities:
-        with steps.step(f"copying {entity.table} ({manifest[entity.table]['rows']:,} rows)"):
+        rows = table_rows(folder, manifest[entity.table], leave_out)
+        with steps.step(f"copying {entity.table} ({rows.description})"):
             types = read_stage_types(conn, entity)
             _check_digest_types(folder, manifest, entity, types)
             raw = statements.raw_of(entity.table)
             columns = (*entity.columns, DIGEST_COLUMN)
-            _copy(conn, folder, manifest, entity.table, raw, columns, types | {DIGEST_COLUMN: DIGEST_TYPE})
-            staged[entity.table] = conn.execute(statements.stage_entity(entity)).rowcount
+            _copy(
+                conn, folder, manifest, entity.table, raw, columns, types | {DIGEST_COLUMN: DIGEST_TYPE}, rows
+            )
+            staged[entity.table] = rows.counted(conn.execute(statements.stage_entity(entity)).rowcount)
+            left_out += rows.left_out
             conn.execute(statements.q("DROP TABLE {raw}", raw=raw))
             conn.execute(statements.analyze_stage(entity))
             conn.execute(statements.create_written(entity.table))
         for link in entity.links:
-            with steps.step(f"copying {link.table} ({manifest[link.table]['rows']:,} rows)"):
+            rows = table_rows(folder, manifest[link.table], leave_out)
+            with steps.step(f"copying {link.table} ({rows.description})"):
                 link_types: dict[str, str] = dict(
                     conn.execute(read_sql("load/target_types"), (link.table,)).fetchall()
                 )
                 types = {link.owner_ext_column: "text", link.target_column: link_types[link.target_column]}
-                _copy(
-                    conn, folder, manifest, link.table, statements.stage_of(link.table), link.columns, types
-                )
+                stage = statements.stage_of(link.table)
+                _copy(conn, folder, manifest, link.table, stage, link.columns, types, rows)
                 conn.execute(statements.analyze_link_stage(link))
                 conn.execute(statements.create_written(link.table))
-                staged[link.table] = _count(conn, link.table)
-    return staged
+                staged[link.table] = rows.counted(_count(conn, link.table))
+                left_out += rows.left_out
+    return staged, left_out
 
 
 def _copy(
@@ -223,7 +238,9 @@ def _copy(
     into: sql.Identifier,
     columns: tuple[str, ...],
     types: dict[str, str],
+    rows: TableRows,
 ) -> None:
+    """COPY the table's rows: all of them, or the staged ranges ``rows`` chose."""
     if tuple(manifest[table]["columns"]) != columns:
         older = DIGEST_COLUMN in columns and DIGEST_COLUMN not in manifest[table]["columns"]
         why = " (validated by an older release, without the rows' digests)" if older else ""
@@ -232,11 +249,8 @@ def _copy(
             f"declarations expect {list(columns)}{why}: validate the layer again"
         )
     conn.execute(statements.create_raw(into, columns, types))
-    with (
-        conn.cursor().copy(statements.copy_raw(into, columns)) as copy,
-        open(folder / manifest[table]["file"], "rb") as f,
-    ):
-        while block := f.read(COPY_BLOCK):
+    with conn.cursor().copy(statements.copy_raw(into, columns)) as copy:
+        for block in rows.blocks(COPY_BLOCK):
             copy.write(block)
 
 

@@ -41,6 +41,7 @@ TABLES = (
     "sign",
     "passport_history",
     "loader_overwrite",
+    "loader_load",
 )
 
 
