@@ -13,5 +13,5 @@ SELECT coalesce((SELECT array_agg(l.validation ORDER BY l.id)
                  FROM loader_load l
                  WHERE l.id >= base.id AND l.id < %(load_id)s) = %(after)s::uuid[], false) AS loads_match,
        (SELECT count(*) FROM loader_manual_write w
-        WHERE NOT pg_visible_in_snapshot(w.xid, base.snapshot)) AS manual_writes
+        WHERE NOT pg_visible_in_snapshot(w.xid::text::xid8, base.snapshot)) AS manual_writes
 FROM base

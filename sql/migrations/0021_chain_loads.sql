@@ -32,8 +32,10 @@ CREATE TABLE loader_load (
 );
 CREATE INDEX loader_load_validation_idx ON loader_load (validation, id);
 
+-- xid is pg_current_xact_id() as bigint (keys are bigint; an xid8 is epoch << 32 | xid and fits
+-- while the epoch stays below 2^31), read back as xid8 to test it against a snapshot.
 CREATE TABLE loader_manual_write (
-    xid xid8 PRIMARY KEY,
+    xid bigint PRIMARY KEY,
     at  timestamptz NOT NULL DEFAULT now()
 );
 
@@ -41,7 +43,7 @@ CREATE FUNCTION strata_note_manual_write() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF coalesce(current_setting('strata.importing', true), '') <> 'on' THEN
-        INSERT INTO loader_manual_write (xid) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+        INSERT INTO loader_manual_write (xid) VALUES (pg_current_xact_id()::text::bigint) ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
 END
