@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from pipelines.core.settings import StrataHome
+from pipelines.db.connection import one_row
 from pipelines.load.overlap import (
     ValidationSummary,
     validate_in_worker,
@@ -19,7 +20,9 @@ from pipelines.load.overlap import (
 from pipelines.load.transaction import load_layer
 from pipelines.sample.export import write_sample
 from pipelines.seed.seeding import seed
+from pipelines.validation.registered import mapped_dir, registered_layer
 from tests.support.load_checks import assert_final_state, load_export
+from tests.support.mapped_rows import left_out
 
 
 @pytest.fixture
@@ -93,3 +96,42 @@ def test_the_worker_starts_before_its_layers_are_known(db_url: str) -> None:
             processes = getattr(worker, "_processes", {})
         assert [p.is_alive() for p in processes.values()] == [True]
         assert worker.submit(time.monotonic).result(timeout=60) > 0  # and it takes work
+
+
+def test_the_loads_leave_out_the_rows_the_worker_found_unchanged(conn, db_url, tmp_path, home) -> None:
+    """With its chain, the worker marks each later layer's unchanged rows and the loads leave them
+    out; the database is still exactly the expected one (test_overlapped_... above loads the same)."""
+    versions, expected = _registered(conn, tmp_path, home, layers=4)
+    outcomes = _run(conn, db_url, versions)
+    left_out = [o.loaded.rows_left_out for o in outcomes]
+    assert left_out[0] == 0 and all(n > 0 for n in left_out[1:]), left_out
+    assert_final_state(conn, expected)
+
+
+def test_a_row_deleted_by_hand_between_two_loads_is_created_again(conn, db_url, tmp_path, home) -> None:
+    """A sign the worker marked unchanged in layer 2, deleted by an analyst after layer 1 loaded,
+    comes back with layer 2, as it would without the chain: the load does not trust the mark."""
+    versions, expected = _registered(conn, tmp_path, home, layers=3)
+    deleted: list[str] = []
+    after_second: list[tuple[int]] = []
+
+    def load(version: str, _summary: ValidationSummary):
+        if version == versions[1]:
+            sign = min(left_out(mapped_dir(registered_layer(conn, version)), "sign"))
+            conn.execute("DELETE FROM sign WHERE ext_id = %s", (sign,))
+            conn.commit()
+            deleted.append(sign)
+        result = load_layer(conn, version)
+        if version == versions[1]:
+            after_second.append(one_row(conn, "SELECT count(*) FROM sign WHERE ext_id = %s", (deleted[0],)))
+            conn.rollback()
+        return result
+
+    outcomes = list(
+        validate_while_loading(versions, partial(validate_in_worker, db_url), lambda s: s.valid, load)
+    )
+    loaded = [o.loaded for o in outcomes if o.loaded is not None]
+    assert len(loaded) == len(versions)
+    assert after_second == [(1,)]
+    assert loaded[1].rows_left_out == 0
+    assert_final_state(conn, expected)
