@@ -92,15 +92,16 @@ def stage_table(f: Figures) -> list[str]:
 
 def layer_table(f: Figures) -> list[str]:
     out = [
-        "| layer | reports | validate s | reports/s | rows | load s | load rows/s | writes | COPY rows/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| layer | reports | validate s | reports/s | rows | left out | load s | load rows/s | writes | COPY rows/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     copies = {c["version"]: c for c in f.layers("copy")}
     for v, ld in zip(f.layers("validate"), f.layers("load"), strict=False):
         c = copies.get(v["version"], {})
         out.append(
             f"| {v['version']} | {v['reports']:,} | {v['seconds']:.1f} | {_rate(v['reports'], v['seconds'])} | "
-            f"{ld['rows']:,} | {ld['seconds']:.1f} | {_rate(ld['rows'], ld['seconds'])} | {ld['writes']:,} | "
+            f"{ld['rows']:,} | {ld.get('left_out', 0):,} | {ld['seconds']:.1f} | {_rate(ld['rows'], ld['seconds'])} | "
+            f"{ld['writes']:,} | "
             f"{_rate(c.get('rows', 0), c.get('seconds', 0))} |"
         )
     return out

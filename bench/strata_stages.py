@@ -68,6 +68,7 @@ def overlapped(args: dict[str, Any]) -> dict[str, Any]:
             partial(validate_in_worker, env.strata_url),
             lambda s: s.valid,
             lambda version, _summary: _load_one(conn, version),
+            chain=args.get("chain", True),
         ):
             summary = outcome.validated
             if outcome.loaded is None:
@@ -123,6 +124,7 @@ def _load_one(conn: psycopg.Connection, version: str) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "rows": sum(c.staged for c in result.tables.values()),
         "writes": result.writes,
+        "left_out": result.rows_left_out,  # unchanged since the worker's earlier layers, not copied
         "key_checks": result.key_checks,
     }
 
