@@ -1,6 +1,6 @@
 """The hot path: one report -> mapped rows and analyst errors, following the declarations.
 
-The declarations (pipelines.contract.declarations) are compiled once per layer into plans
+The declarations (pipelines.contract.declarations) are compiled once per layer into plans (mapping_plan)
 of plain tuples with bound converters, so the per-value work is a dict lookup, an
 emptiness test and one converter call; exceptions happen only on errors. Records
 are walked as the dicts ``orjson.loads`` returns: building pydantic models per
@@ -14,77 +14,20 @@ in the same layer; pipelines.validation.parents resolves them after the pass.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Final
 
 from pipelines.contract.analyst_errors import Blank, ErrorCode, ErrorLog, Invalid
-from pipelines.contract.converters import Converter, bind
-from pipelines.contract.declarations import Entity, Field, Nested, ParentLink
+from pipelines.contract.converters import Converter
+from pipelines.contract.declarations import Entity
 from pipelines.validation.lookups import Lookups
 from pipelines.validation.mapped_files import MappedFiles, RowWriter
+from pipelines.validation.mapping_plan import NESTED, Json, Op, Plan, is_empty
 from pipelines.validation.row_ledger import NO_ROW, RowLedger
 from pipelines.validation.unresolved import Place, Unresolved
 
-PLAIN, NESTED, REFERENCE = 0, 1, 2
-# (key, label, convert, required, shape): shape PLAIN converts; NESTED holds its inner ops in
-# the convert slot; REFERENCE holds the referenced entity kind there.
-Op = tuple[str, str, Any, bool, int]
-Json = Any  # a value as orjson.loads returns it: the mapper checks its type before use
 REQUIRED: Final = ErrorCode.REQUIRED
 CANT_PARSE: Final = ErrorCode.CANT_PARSE
-
-
-class _Plan:
-    """One entity compiled for a layer: ops in row order, children, links, its writer and id set."""
-
-    __slots__ = (
-        "children",
-        "digest",
-        "enclosed",
-        "id_key",
-        "kind",
-        "links",
-        "ops",
-        "references",
-        "rows",
-        "seen",
-        "table",
-        "write",
-    )
-
-    def __init__(self, entity: Entity, lookups: Lookups, files: MappedFiles) -> None:
-        self.kind, self.table, self.id_key = entity.kind, entity.table, entity.id_key
-        self.enclosed = entity.enclosing is not None
-        self.ops: tuple[Op, ...] = tuple(_op(item, lookups) for item in entity.items)
-        self.children = tuple((c.key, _Plan(c.entity, lookups, files)) for c in entity.children)
-        self.links = tuple(
-            (link.key, bind(link.convert, lookups), files.writer(link.table), link.table)
-            for link in entity.links
-        )
-        self.write: RowWriter = files.writer(entity.table)
-        self.digest = files.digests[entity.table]
-        self.seen: set[str] = set()
-        self.rows = 0
-        # referenced ext_id -> [(referencing ext_id, its passport ext_id, field, target entity kind)]
-        self.references: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
-
-
-def _field_op(field: Field, label: str, lookups: Lookups) -> Op:
-    return (field.key, label, bind(field.convert, lookups), field.required, PLAIN)
-
-
-def _op(item: Field | Nested | ParentLink, lookups: Lookups) -> Op:
-    if isinstance(item, Nested):
-        inner = tuple(_field_op(f, f"{item.key}.{f.key}", lookups) for f in item.fields)
-        return (item.key, item.key, inner, False, NESTED)
-    if isinstance(item, ParentLink):
-        return (item.key or "", item.key or "", item.entity, False, REFERENCE)
-    return _field_op(item, item.key, lookups)
-
-
-def _empty(value: Json) -> bool:
-    return value is None or (value.__class__ is str and (not value or value.isspace()))
 
 
 class RecordMapper:
@@ -100,14 +43,14 @@ class RecordMapper:
         ledger: RowLedger | None = None,
     ) -> None:
         """``ledger``: records each written row for import_chain (its files count bytes)."""
-        self.root = _Plan(root, lookups, files)
+        self.root = Plan(root, lookups, files)
         self.log, self.unresolved, self.ledger = log, unresolved, ledger
         self.link_rows = {table: 0 for plan in self.plans() for _, _, _, table in plan.links}
 
     def map_report(self, report: Json) -> None:
         self._map(self.root, report, None, None, True, NO_ROW)
 
-    def plans(self) -> list[_Plan]:
+    def plans(self) -> list[Plan]:
         """Every compiled entity, parents first."""
         found, todo = [], [self.root]
         while todo:
@@ -121,7 +64,7 @@ class RecordMapper:
         return {plan.table: plan.rows for plan in self.plans()} | dict(self.link_rows)
 
     def _map(
-        self, plan: _Plan, record: Json, passport: str | None, parent: str | None, emit: bool, parent_row: int
+        self, plan: Plan, record: Json, passport: str | None, parent: str | None, emit: bool, parent_row: int
     ) -> None:
         """One record and, recursively, its children and links. The plain-field loop is inlined:
         it runs for every value of the export. ``parent_row``: the enclosing record's row number
@@ -194,12 +137,12 @@ class RecordMapper:
             ledger.owner_fingerprint(plan.table, this_row, ext, digest, targets)  # type: ignore[arg-type]
 
     def _ext_id(
-        self, plan: _Plan, record: dict[str, Json], passport: str | None, emit: bool
+        self, plan: Plan, record: dict[str, Json], passport: str | None, emit: bool
     ) -> tuple[str | None, bool]:
         """The record's id; a missing, malformed or repeated id means its rows cannot be written."""
         ext = record.get(plan.id_key)
         kind = plan.kind
-        if _empty(ext):
+        if is_empty(ext):
             self._error(REQUIRED, kind, None, passport, plan.id_key, ext, f"{kind} {plan.id_key} is required")
             return None, False
         if ext.__class__ is not str:
@@ -241,7 +184,7 @@ class RecordMapper:
         self, key: str, ops: tuple[Op, ...], value: Json, kind: str, ext: str | None, passport: str | None
     ) -> list[str | None]:
         """All inner columns empty when the object is absent or empty; else each inner field as usual."""
-        if value is None or (value.__class__ is dict and all(_empty(v) for v in value.values())):
+        if value is None or (value.__class__ is dict and all(is_empty(v) for v in value.values())):
             return [None] * len(ops)
         if value.__class__ is not dict:
             self._error(CANT_PARSE, kind, ext, passport, key, value, f"{key} must be an object")
@@ -251,7 +194,7 @@ class RecordMapper:
 
     def _reference(
         self,
-        plan: _Plan,
+        plan: Plan,
         label: str,
         target: str,
         value: Json,
@@ -260,7 +203,7 @@ class RecordMapper:
         passport: str | None,
     ) -> str | None:
         """An ext_id of another record: kept as written, resolved after the pass."""
-        if _empty(value):
+        if is_empty(value):
             return None
         if value.__class__ is not str:
             self._error(CANT_PARSE, kind, ext, passport, label, value, f"{label} must be text (an id)")
