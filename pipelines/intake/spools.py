@@ -30,6 +30,7 @@ SUFFIX: Final = ".jsonl"
 MAPPED_SUFFIX: Final = (
     ".mapped"  # pipelines.validation.registered.mapped_dir: <version>.mapped beside the spool
 )
+CHAIN_STATE: Final = "chain.npz"  # in a mapped folder: the chain saved after it (validation.chain_store)
 ROOT_TABLE: Final = "passport"
 VERSION: Final = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 BUFFER: Final = 1 << 20

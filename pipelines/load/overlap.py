@@ -29,7 +29,7 @@ from pipelines.core.progress import Every
 from pipelines.core.progress_relay import relay
 from pipelines.core.signals import worker_started
 from pipelines.db.connection import connect
-from pipelines.validation.import_chain import start_chain
+from pipelines.validation.import_chain import start_chain, switch_off_chains
 from pipelines.validation.registered import registered_layer, validate_registered
 
 PARENT_POLL_SECONDS = 0.5
@@ -56,7 +56,8 @@ def validation_worker(
     callable's module (Dagster and the definitions, seconds) now, e.g. while the export's split
     runs, instead of when the first layer is submitted. ``progress`` receives the worker's
     progress events (of every ``Progress.watched`` there), in this process. ``chain``: the worker
-    marks the rows unchanged since the layers it validated before, for the loads to leave out
+    marks the rows unchanged since the layers it validated before (and, for its first layer, since
+    the chain the layer loaded last saved), for the loads to leave out
     (pipelines.validation.import_chain; off only to measure what that saves).
 
     An exception inside (Ctrl-C, SIGTERM as KeyboardInterrupt) stops the worker at once: SIGTERM,
@@ -143,6 +144,8 @@ def _init_worker(
     worker_started(parent_pid)
     if chain:  # it validates layer after layer: rows unchanged since the ones before are marked
         start_chain()
+    else:
+        switch_off_chains()
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
     if relay_init is not None:
         function, args = relay_init

@@ -15,8 +15,11 @@ imported tables since the first of them began. When the claim does not hold, the
 the whole file, as it would without a chain. The mapped CSVs are complete either way; the
 ``<table>.staged`` file lists the byte ranges of the rows to send when the claim holds.
 
-The chain lives in one process (``start_chain``): a validation run in any other process
-(Dagster's own runs, tests) has none and leaves nothing out.
+The validation worker keeps one chain for all its layers (``start_chain``); any other
+validation gets a chain of its own (``active_chain``). Either one, while it holds no layer yet,
+takes up the chain the layer loaded last saved beside its mapped rows, if the database still
+holds what that chain's loads wrote (pipelines.validation.chain_store): next month's new layer,
+validated by a new process, is compared with every layer before it, as in one long run.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class StagedRows:
 
 
 @dataclass
-class _Known:
+class Known:
     """One table's latest fingerprints, sorted by key."""
 
     keys: np.ndarray
@@ -55,7 +58,7 @@ class ImportChain:
     """What the layers validated so far in this chain mapped; ``after`` names their validations."""
 
     after: list[str] = field(default_factory=list)
-    known: dict[str, _Known] = field(default_factory=dict)
+    known: dict[str, Known] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.after.clear()
@@ -91,7 +94,7 @@ class ImportChain:
             keys, prints = keys[order], prints[order]
             last = np.ones(len(keys), dtype=bool)
             last[:-1] = keys[1:] != keys[:-1]
-            self.known[table] = _Known(keys[last], prints[last])
+            self.known[table] = Known(keys[last], prints[last])
         self.after.append(validation)
 
     def _changed(self, table: str, rows: TableLedger) -> np.ndarray:
@@ -147,19 +150,32 @@ def write_claim(folder: Path, validation: str, after: list[str], staged: dict[st
 
 
 _chain: ImportChain | None = None
+_switched_off = False
 
 
 def start_chain() -> ImportChain:
-    """Keep a chain in this process (the validation worker's), from now on."""
-    global _chain
-    _chain = ImportChain()
+    """Keep one chain in this process (the validation worker's) for every layer it validates."""
+    global _chain, _switched_off
+    _chain, _switched_off = ImportChain(), False
     return _chain
 
 
 def active_chain() -> ImportChain | None:
-    return _chain
+    """The chain this process's next validation extends: the worker's, else a new one for that
+    validation alone; none once switched off."""
+    if _switched_off:
+        return None
+    return _chain if _chain is not None else ImportChain()
 
 
 def stop_chain() -> None:
-    global _chain
-    _chain = None
+    """Back to a chain of its own for each validation."""
+    global _chain, _switched_off
+    _chain, _switched_off = None, False
+
+
+def switch_off_chains() -> None:
+    """No chain at all in this process: every load copies every row (only to measure what the
+    chains save: ``make bench`` with BENCH_CHAIN=off)."""
+    global _chain, _switched_off
+    _chain, _switched_off = None, True

@@ -17,6 +17,7 @@ from pipelines.intake.registered_layers import (
     newest_layer,
 )
 from pipelines.intake.spools import passport_ids_in
+from pipelines.validation.chain_store import resume_chain
 from pipelines.validation.import_chain import active_chain
 from pipelines.validation.spool_pass import ValidationResult, validate_layer
 
@@ -54,6 +55,11 @@ def _validate(
             f"{layer.file_name} again (or a newer export holding the layer) to split it anew"
         )
     earlier = passport_ids_in(earlier_copies(conn, layer.version, last_loaded(conn)))
+    # the validation worker's chain (pipelines.load.overlap), else one for this layer alone; either,
+    # while it holds no layer yet, takes up the chain saved by the layer loaded last (chain_store)
+    chain = active_chain()
+    if chain is not None and not chain.after:
+        resume_chain(conn, chain)
     result = validate_layer(
         conn,
         layer.spool_path,
@@ -62,7 +68,7 @@ def _validate(
         version=layer.version,
         progress=progress,
         expected_reports=layer.reports,
-        chain=active_chain(),  # the validation worker's (pipelines.load.overlap), else none
+        chain=chain,
     )
     with conn.transaction():
         conn.execute(

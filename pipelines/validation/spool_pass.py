@@ -36,6 +36,7 @@ from pipelines.contract.declarations import ROOT, Entity, vocabularies_of, walk
 from pipelines.contract.row_digest import check_server, read_stage_types
 from pipelines.core.progress import Meter, Progress
 from pipelines.intake.spools import read_lines, version_of
+from pipelines.validation.chain_store import save_chain
 from pipelines.validation.import_chain import ImportChain, new_validation, write_claim
 from pipelines.validation.lookups import read_lookups
 from pipelines.validation.mapped_files import MappedFiles
@@ -170,6 +171,7 @@ def _mark_unchanged(
         if valid:
             after, staged = list(chain.after), chain.left_out(ledger)
             chain.absorb(ledger, validation)
+            save_chain(chain, files.folder)  # where the next process's chain resumes (chain_store)
             if staged:
                 files.write_manifest(counts, {table: rows.rows for table, rows in staged.items()})
         else:
