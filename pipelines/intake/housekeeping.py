@@ -13,6 +13,10 @@ kept forever, a year of 3 GB exports would fill a disk. What must stay:
 - the newest registration's copy of every layer, loaded or not: raw_layer reads that one
   (pipelines.intake.registered_layers.newest_layer), so any layer can be validated again.
 
+Inside the mapped rows that stay, the validation chain saved by a layer (``chain.npz``, tens of
+bytes a row) is resumed only from the layer loaded last (pipelines.validation.chain_store): the
+chains of the layers loaded before it go.
+
 So a layer's copy in one export is removed once the layer is loaded and a newer registration
 holds the same version in a copy of its own; a copy a newer registration refers to stays
 (sql/intake/spent_layer_copies.sql). Leftovers of interrupted work go
@@ -41,7 +45,7 @@ from pipelines.core import locks
 from pipelines.core.exceptions import StrataError
 from pipelines.core.settings import StrataHome
 from pipelines.db.sql_text import read_sql
-from pipelines.intake.spools import MAPPED_SUFFIX
+from pipelines.intake.spools import CHAIN_STATE, MAPPED_SUFFIX
 
 WORK = "work"  # STRATA_HOME/work: extraction scratch of registrations (pipelines.intake.registration)
 INCOMING = ".incoming-"  # an archive copy not finished yet (pipelines.intake.archive.ArchiveCopy)
@@ -53,6 +57,7 @@ class Tidied:
 
     layer_copies: list[str] = field(default_factory=list)  # "2026-01 of export.json (file 3)"
     leftovers: list[str] = field(default_factory=list)  # paths relative to STRATA_HOME
+    chain_states: int = 0  # saved validation chains of layers loaded before the last one
     freed_bytes: int = 0
     deferred: bool = False  # a run was reading spools: nothing removed this time
     skipped: str = ""  # why the housekeeping could not run (the database was away, ...)
@@ -60,18 +65,22 @@ class Tidied:
     @property
     def worth_saying(self) -> bool:
         """Whether a terminal should hear of it (a run's log hears every round)."""
-        return bool(self.layer_copies or self.leftovers or self.deferred or self.skipped)
+        return bool(self.layer_copies or self.leftovers or self.chain_states or self.deferred or self.skipped)
 
     def summary(self) -> str:
         if self.skipped:
             return f"disk housekeeping skipped ({self.skipped}); the next registration or load tries again"
         if self.deferred:
             return "disk housekeeping deferred: a registration, validation or load is using the spools"
-        if not self.layer_copies and not self.leftovers:
-            return "disk housekeeping: nothing to remove"
-        parts = [f"{len(self.layer_copies)} loaded layer copies superseded by a newer export"]
+        parts: list[str] = []
+        if self.layer_copies:
+            parts.append(f"{len(self.layer_copies)} loaded layer copies superseded by a newer export")
+        if self.chain_states:
+            parts.append(f"{self.chain_states} validation chains of layers loaded before the last")
         if self.leftovers:
             parts.append(f"{len(self.leftovers)} leftovers of interrupted work")
+        if not parts:
+            return "disk housekeeping: nothing to remove"
         return f"disk housekeeping: removed {' and '.join(parts)}, {self.freed_bytes / 1e6:,.1f} MB freed"
 
 
@@ -126,6 +135,7 @@ def tidy_spools(conn: psycopg.Connection, home: StrataHome) -> Tidied:
             return Tidied(deferred=True)
         tidied = Tidied()
         _remove_spent_copies(conn, home, tidied)
+        _remove_spent_chains(conn, home, tidied)
         _remove_leftovers(conn, home, tidied)
         return tidied
     finally:
@@ -149,6 +159,15 @@ def _remove_spent_copies(conn: psycopg.Connection, home: StrataHome, tidied: Tid
     for folder in emptied:
         if folder.is_dir() and not any(folder.glob("*.jsonl")):  # only the split's manifest is left
             tidied.freed_bytes += _remove(folder)
+
+
+def _remove_spent_chains(conn: psycopg.Connection, home: StrataHome, tidied: Tidied) -> None:
+    ours = home.spool.resolve()
+    for (mapped_path,) in conn.execute(read_sql("intake/spent_chain_states")):
+        state = Path(mapped_path) / CHAIN_STATE
+        if state.resolve().is_relative_to(ours) and state.is_file():
+            tidied.freed_bytes += _remove(state)
+            tidied.chain_states += 1
 
 
 def _remove_leftovers(conn: psycopg.Connection, home: StrataHome, tidied: Tidied) -> None:

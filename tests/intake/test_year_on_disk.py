@@ -4,7 +4,8 @@ Twelve exports in a row, export k holding layers 1..k (pipelines.sample.export, 
 month), each registered and its new layer validated and loaded. Every export re-sends the earlier
 layers unchanged: the split writes only the new layer (pipelines.intake.split), so each layer has
 one spool, in the folder of the export that brought it, with the mapped rows validated from it;
-no month writes or keeps a second copy. The figures are printed (`pytest -s`) for the record.
+no month writes or keeps a second copy, and of the validation chains each layer saves only the
+one of the layer loaded last stays. The figures are printed (`pytest -s`) for the record.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import psycopg
 
 from pipelines.core.settings import StrataHome
 from pipelines.db.connection import one_row
+from pipelines.intake.spools import CHAIN_STATE
 from pipelines.seed.seeding import seed
 from tests.support.load_checks import assert_final_state
 from tests.support.month_helpers import folder_bytes, load_month, monthly_exports
@@ -50,6 +52,9 @@ def test_twelve_monthly_exports_leave_the_archive_plus_one_copy_of_each_layer(
             for i, e in enumerate(exports[:month], 1)
         ]
         assert copies == sorted(firsts), month
+        # one saved validation chain, the one next month's layer resumes: this month's layer's
+        chains = [p.relative_to(home.spool).as_posix() for p in home.spool.rglob(CHAIN_STATE)]
+        assert chains == [f"{sha}/{version}.mapped/{CHAIN_STATE}"], month
         kept_naively += sum(e.stat().st_size for e in exports[:month])  # every layer written every month
         assert sizes["spool"] <= 2 * export.stat().st_size  # one copy of each layer plus its mapped rows
         assert sizes["work"] == 0
