@@ -95,6 +95,8 @@ def loaded_layer(context: AssetExecutionContext, database: DatabaseResource) -> 
             "writes": result.writes,
             "overwritten_manual_values": len(overwrites),
             "key_checks": result.key_checks,
+            "rows_left_out": result.rows_left_out,  # unchanged since the validation chain's layers
+            "unchanged_rows": result.chain,  # why they could, or could not, be left out
             **counts,
             **layer_metadata(facts),
         },

@@ -118,10 +118,11 @@ def monthly(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _new_layer_runs(versions: list[str], marks: dict[str, float]) -> dict[str, float]:
-    """Seconds of the raw_layer and loaded_layer runs of the new layer(s), from the run records."""
+    """Seconds of the raw_layer and loaded_layer runs of the new layer(s), from the run records, and
+    the rows the newest one's load left out (``left_out``, from loaded_layer's metadata)."""
     from dagster import DagsterInstance, RunsFilter
 
-    seconds = {"validate": 0.0, "load": 0.0}
+    runs = {"validate": 0.0, "load": 0.0, "left_out": 0.0}  # seconds, seconds, rows
     with DagsterInstance.get() as instance:
         for version in versions:
             for run in instance.get_runs(filters=RunsFilter(tags={"dagster/partition": version})):
@@ -129,10 +130,23 @@ def _new_layer_runs(versions: list[str], marks: dict[str, float]) -> dict[str, f
                 if stats.start_time is None or stats.end_time is None:
                     continue
                 kind = "load" if "loaded_layer" in (run.step_keys_to_execute or []) else "validate"
-                seconds[kind] += stats.end_time - stats.start_time
+                runs[kind] += stats.end_time - stats.start_time
                 marks.setdefault(f"{kind} run start", stats.start_time)
                 marks[f"{kind} run end"] = stats.end_time
-    return seconds
+        runs["left_out"] = newest_load_left_out(instance, versions)
+    return runs
+
+
+def newest_load_left_out(instance: Any, versions: list[str]) -> int:
+    """The rows the newest loaded_layer materialization left out, when it is one of ``versions``
+    (its metadata ``rows_left_out``: unchanged since the validation chain it resumed)."""
+    from dagster import AssetKey
+
+    event = instance.get_latest_materialization_event(AssetKey("loaded_layer"))
+    done = event.asset_materialization if event else None
+    if done is None or done.partition not in versions or "rows_left_out" not in done.metadata:
+        return 0
+    return int(done.metadata["rows_left_out"].value)  # type: ignore[arg-type]
 
 
 def _timeline(marks: dict[str, float]) -> list[tuple[str, float]]:

@@ -173,7 +173,11 @@ def monthly_table(f: Figures) -> list[str]:
             f"{mb / scan.result['seconds']:.1f} MB/s, {scan.result['reports']:,} reports",
         ),
         ("new layer validate (its raw_layer run)", r["runs"]["validate"], ", ".join(r["written"])),
-        ("new layer load (its loaded_layer run)", r["runs"]["load"], ""),
+        (
+            "new layer load (its loaded_layer run)",
+            r["runs"]["load"],
+            f"{int(r['runs'].get('left_out', 0)):,} unchanged rows left out",
+        ),
         ("**floor**: scan limit + new layer validate + load", parts, ""),
         ("`strata load NEXT_EXPORT`, process wall", run.wall, f"peak RSS {run.peak_rss_mb:.0f} MB"),
         ("… of which in `main()`", r["seconds"], ""),

@@ -32,6 +32,7 @@ from typing import Any
 from bench.child import StageRun
 from bench.dataset import ROOT
 from bench.environment import BenchEnv
+from bench.monthly import newest_load_left_out
 from pipelines.db.connection import connect
 
 STARTUP = 300  # seconds: bounds, never expectations
@@ -71,10 +72,12 @@ def sensor_month(args: dict[str, Any]) -> dict[str, Any]:
             _check(instance, started, daemon, log, drop_at, deadline)
             time.sleep(POLL)
         runs = _runs(instance, started, sorted(set(now) - set(before)))
+        left_out = newest_load_left_out(instance, sorted(set(now) - set(before)))
     (folder / f"{args['drop_name']}.json").unlink(missing_ok=True)  # archived by its registration
     settle = max(0.0, mtime + resource.settle_seconds - drop_at)
     return {
         "seconds": loaded_at - drop_at,
+        "left_out": left_out,
         "settle_seconds": resource.settle_seconds,
         "settle_wait": settle,
         "copy_seconds": drop_at - copy_start,
@@ -228,7 +231,11 @@ def table(scan: StageRun, run: StageRun) -> list[str]:
             val["seconds"],
             ", ".join(r["written"]),
         ),
-        ("new layer load (its loaded_layer step, to the run's end)", ld["seconds"], ""),
+        (
+            "new layer load (its loaded_layer step, to the run's end)",
+            ld["seconds"],
+            f"{r.get('left_out', 0):,} unchanged rows left out",
+        ),
         ("**floor**: scan limit + new layer validate + load", floor(scan, run), ""),
         ("**drop → loaded**, wall (rename in the drop folder to loader_report loaded)", r["seconds"], ""),
         (

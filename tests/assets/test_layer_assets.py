@@ -76,6 +76,22 @@ def test_a_valid_layer_loads_with_counts_in_metadata(database, tmp_path) -> None
     assert overview == passports  # the layer's, refreshed in its transaction; the seeded ones by triggers
 
 
+def test_the_next_layer_in_a_run_of_its_own_leaves_out_the_rows_unchanged_since_the_first(
+    database, tmp_path
+) -> None:
+    """Each layer materialized by a run of its own, as the sensors do: the second run's validation
+    takes up the chain the first saved, and its load leaves the unchanged rows out and says so."""
+    expected = _prepare(database, tmp_path, dirty=False)
+    first, second = (layer["version"] for layer in expected["layers"])
+    with DagsterInstance.ephemeral() as instance:
+        assert _run(database, first, instance).success
+        result = _run(database, second, instance)
+    assert result.success
+    meta = {k: v.value for k, v in result.asset_materializations_for_node("loaded_layer")[0].metadata.items()}
+    assert meta["rows_left_out"] > 0, meta["unchanged_rows"]
+    assert meta["unchanged_rows"] == "chain of 1 earlier loads holds"
+
+
 def test_a_layer_with_analyst_errors_never_loads(database, tmp_path) -> None:
     expected = _prepare(database, tmp_path, dirty=True)
     first = expected["layers"][0]
