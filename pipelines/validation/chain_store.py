@@ -16,7 +16,6 @@ costs a full copy. Housekeeping removes the saved chains of layers loaded before
 
 from __future__ import annotations
 
-import os
 import uuid
 import zipfile
 from pathlib import Path
@@ -41,7 +40,7 @@ def save_chain(chain: ImportChain, folder: Path) -> Path:
         arrays[f"{table}.keys"] = known.keys
         arrays[f"{table}.prints"] = known.fingerprints
     path = folder / CHAIN_STATE
-    partial = folder / f".{CHAIN_STATE}.{os.getpid()}.part"
+    partial = folder / f".{CHAIN_STATE}.part"  # one writer per mapped folder, as for its CSVs
     try:
         with open(partial, "wb") as f:
             np.savez(f, **arrays)
