@@ -146,7 +146,7 @@ def newest_load_left_out(instance: Any, versions: list[str]) -> int:
     done = event.asset_materialization if event else None
     if done is None or done.partition not in versions or "rows_left_out" not in done.metadata:
         return 0
-    return int(done.metadata["rows_left_out"].value)  # type: ignore[arg-type]
+    return int(done.metadata["rows_left_out"].value)
 
 
 def _timeline(marks: dict[str, float]) -> list[tuple[str, float]]:

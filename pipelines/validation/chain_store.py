@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 import zipfile
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import psycopg
@@ -35,7 +35,7 @@ NEWEST: Final = (1 << 63) - 1  # "after every load so far", where chain_holds as
 def save_chain(chain: ImportChain, folder: Path) -> Path:
     """Write the chain as it stands into ``folder/chain.npz`` (atomically: a reader sees the old
     file or the new one, never half of one)."""
-    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "after": np.array(chain.after)}
+    arrays: dict[str, Any] = {"format": np.array(FORMAT), "after": np.array(chain.after)}
     for table, known in chain.known.items():
         arrays[f"{table}.keys"] = known.keys
         arrays[f"{table}.prints"] = known.fingerprints
