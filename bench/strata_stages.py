@@ -10,6 +10,7 @@ measurement, sign, maintenance_crew), the unit the COPY limit and dlt are measur
 
 from __future__ import annotations
 
+import resource
 import time
 from functools import partial
 from pathlib import Path
@@ -83,7 +84,9 @@ def overlapped(args: dict[str, Any]) -> dict[str, Any]:
                 }
             )
             loaded.append(outcome.loaded)
-    return {"validate_layers": validated, "load_layers": loaded}
+    # this process's own peak: the stage's (os.wait4) also counts the worker, a reaped descendant
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"validate_layers": validated, "load_layers": loaded, "loader_peak_rss_mb": own}
 
 
 def validate(args: dict[str, Any]) -> dict[str, Any]:
