@@ -11,7 +11,8 @@ chain's loads wrote (the same question the load asks of a claim, ``sql/load/chai
 otherwise it starts afresh, as before. Resuming is an optimisation, never a trust: the load
 checks the claim again under the import lock, so a manual write or another load in between only
 costs a full copy. Housekeeping removes the saved chains of layers loaded before the last one
-(pipelines.intake.housekeeping), so one chain's state stays on disk per home.
+(pipelines.intake.housekeeping): what stays is the chain of the layer loaded last and those of
+layers validated but not loaded yet.
 """
 
 from __future__ import annotations
