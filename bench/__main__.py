@@ -61,7 +61,7 @@ def main() -> int:
     stages["load"] = StageRun(
         "load",
         sum(x["seconds"] for x in both.result["load_layers"]),
-        both.result.get("loader_peak_rss_mb", both.peak_rss_mb),  # the stage's peak includes the worker's
+        both.result["loader_peak_rss_mb"],  # the stage's own peak (os.wait4) includes the worker's
         {"layers": both.result["load_layers"]},
     )
     if "reload" not in skip:

@@ -25,8 +25,8 @@ import psycopg
 from pipelines.core.exceptions import TerminalError
 from pipelines.db.connection import one_row
 from pipelines.db.sql_text import read_sql
-
-CHAIN_FILE = "chain.json"
+from pipelines.validation.chain_store import ChainClaim, chain_holds
+from pipelines.validation.import_chain import CLAIM
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,10 @@ class Chain:
     after: tuple[uuid.UUID, ...] = ()
 
 
-@dataclass(frozen=True)
-class ChainClaim:
-    """Whether the load may trust the staged ranges, and in a few words why (for the log)."""
-
-    held: bool
-    why: str
-
-
 def read_chain(folder: Path) -> Chain:
     """The folder's chain; none (no id, nothing before) for validations older than chain.json."""
     try:
-        text = (folder / CHAIN_FILE).read_bytes()
+        text = (folder / CLAIM).read_bytes()
     except FileNotFoundError:
         return Chain(None)
     try:
@@ -56,7 +48,7 @@ def read_chain(folder: Path) -> Chain:
         return Chain(uuid.UUID(chain["validation"]), tuple(uuid.UUID(v) for v in chain.get("after") or ()))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise TerminalError(
-            f"{folder / CHAIN_FILE}: not a validation chain ({exc}): validate the layer again"
+            f"{folder / CLAIM}: not a validation chain ({exc}): validate the layer again"
         ) from None
 
 
@@ -69,21 +61,7 @@ def record_load(conn: psycopg.Connection, report_id: int, chain: Chain) -> Chain
     (load_id,) = one_row(
         conn, read_sql("load/record_load"), {"report_id": report_id, "validation": chain.validation}
     )
-    if not chain.after:
-        return ChainClaim(False, "no earlier layers in its validation chain")
-    row = conn.execute(
-        read_sql("load/chain_holds"), {"after": list(chain.after), "load_id": load_id}
-    ).fetchone()
-    if row is None:
-        return ChainClaim(False, "the chain's first layer was never loaded from that validation")
-    loads_match, manual_writes = row
-    if not loads_match:
-        return ChainClaim(False, "other loads committed since the chain's first layer")
-    if manual_writes:
-        return ChainClaim(
-            False, f"{manual_writes} manual transactions wrote imported rows since the chain began"
-        )
-    return ChainClaim(True, f"chain of {len(chain.after)} earlier loads holds")
+    return chain_holds(conn, chain.after, load_id)
 
 
 @dataclass(frozen=True)

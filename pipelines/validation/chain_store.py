@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import uuid
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -70,6 +72,36 @@ def read_chain_state(path: Path) -> ImportChain | None:
     return chain if chain.after else None
 
 
+@dataclass(frozen=True)
+class ChainClaim:
+    """Whether the database holds exactly what a chain's loads wrote, and in a few words why."""
+
+    held: bool
+    why: str
+
+
+def chain_holds(
+    conn: psycopg.Connection, after: Sequence[str | uuid.UUID], load_id: int = NEWEST
+) -> ChainClaim:
+    """Were the loads committed before ``load_id`` since the chain's first layer exactly the
+    loads of ``after`` (validation ids, oldest first), with no manual write since? The one test
+    of a chain, asked by the load under the import lock (pipelines.load.unchanged_rows) and,
+    before validating, by a process taking a saved chain up (``resume_chain``)."""
+    if not after:
+        return ChainClaim(False, "no earlier layers in its validation chain")
+    row = conn.execute(read_sql("load/chain_holds"), {"after": list(after), "load_id": load_id}).fetchone()
+    if row is None:
+        return ChainClaim(False, "the chain's first layer was never loaded from that validation")
+    loads_match, manual_writes = row
+    if not loads_match:
+        return ChainClaim(False, "other loads committed since the chain's first layer")
+    if manual_writes:
+        return ChainClaim(
+            False, f"{manual_writes} manual transactions wrote imported rows since the chain began"
+        )
+    return ChainClaim(True, f"chain of {len(after)} earlier loads holds")
+
+
 def resume_chain(conn: psycopg.Connection, chain: ImportChain) -> bool:
     """Fill the empty ``chain`` with the one saved by the layer loaded last, when the database
     holds exactly what that chain's loads wrote; True when it did. Reads only (in a transaction
@@ -79,12 +111,7 @@ def resume_chain(conn: psycopg.Connection, chain: ImportChain) -> bool:
         saved = (
             None if latest is None or latest[0] is None else read_chain_state(Path(latest[0]) / CHAIN_STATE)
         )
-        if saved is None:
+        if saved is None or not chain_holds(conn, saved.after).held:
             return False
-        holds = conn.execute(
-            read_sql("load/chain_holds"), {"after": saved.after, "load_id": NEWEST}
-        ).fetchone()
-    if holds is None or not holds[0] or holds[1]:
-        return False
     chain.after[:], chain.known = saved.after, saved.known
     return True

@@ -8,7 +8,7 @@ owner of links, its set of link targets. Compact arrays, not Python objects: a l
 millions of rows and the worker's memory stays bounded.
 
 The key is the ext_id's crc32 and adler32 side by side: the same in every process, since a chain
-is saved beside a layer's mapped rows and resumed by the next process (import_chain), and cheap
+is saved beside a layer's mapped rows and resumed by the next process (chain_store), and cheap
 (a fraction of a microsecond a row on the worker). Two ext_ids with one key are harmless: the
 fingerprint holds the ext_id, so a row compared with another row's fingerprint is never taken
 for unchanged; it is only staged when it need not be.
